@@ -1,0 +1,399 @@
+#!/usr/bin/env bash
+# A real local mail server for Inkorg's tests and demos, on 127.0.0.1 only.
+#
+#   mailserver.sh start              install what is missing, (re)start, print KEY=VALUE settings
+#   mailserver.sh env                print the KEY=VALUE settings again (servers must be running)
+#   mailserver.sh seed USER N        add N generated messages to USER's INBOX
+#   mailserver.sh flag USER UIDS FLAG [remove]   add (or remove) a flag, e.g. '\Seen', on UIDs
+#   mailserver.sh expunge USER UIDS  delete and expunge the given UIDs
+#   mailserver.sh new-uidvalidity USER   give USER's INBOX a new UIDVALIDITY (same mail)
+#   mailserver.sh stop
+#
+# What runs (all loopback, high ports, so nothing clashes with a system mail server):
+#   Dovecot "main"      IMAPS 10993, IMAP with STARTTLS 10143, LMTP 10024, SASL auth 10444
+#   Dovecot "untrusted" IMAPS 11993 with a certificate from a CA that clients do not trust
+#   Dovecot "plain"     IMAP 12143 without STARTTLS (ssl = no), to prove the client refuses it
+#   Postfix             submission with STARTTLS 10587, SMTPS 10465; SASL through Dovecot;
+#                       delivers to @inkorg.test over LMTP into Dovecot and nowhere else
+# All three Dovecot instances serve the same mailboxes. State lives under $MAILSERVER_ROOT
+# (default /var/lib/inkorg-mailserver as root, else ~/.cache/inkorg-mailserver). Test users: alice@inkorg.test and bob@inkorg.test.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# As root, the state goes where the unprivileged mail user can reach it (root's home is 0700).
+if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAULT_ROOT=$HOME/.cache/inkorg-mailserver; fi
+ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
+DOMAIN=inkorg.test
+USERS=(alice bob)
+# Test-only password, the same for every test user. Tests check that it never lands on disk.
+PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
+MAILUSER=inkorgmail
+IMAPS_PORT=10993 IMAP_PORT=10143 LMTP_PORT=10024 AUTH_PORT=10444
+UNTRUSTED_PORT=11993 PLAIN_PORT=12143
+SUBMISSION_PORT=10587 SMTPS_PORT=10465
+
+log() { printf '%s\n' "mailserver: $*" >&2; }
+
+install_missing() {
+  local need=()
+  command -v dovecot >/dev/null || need+=(dovecot-imapd)
+  [ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
+  command -v postfix >/dev/null || need+=(postfix)
+  command -v openssl >/dev/null || need+=(openssl)
+  command -v python3 >/dev/null || need+=(python3)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "installing ${need[*]}"
+    [ "$(id -u)" = 0 ] || { log "need root to install ${need[*]}"; exit 1; }
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    # policy-rc.d may forbid starting the system services; we start our own instances.
+    apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+}
+
+ensure_user() {
+  if [ "$(id -u)" = 0 ]; then
+    id -u $MAILUSER >/dev/null 2>&1 ||
+      useradd --system --no-create-home --shell /usr/sbin/nologin $MAILUSER
+  else
+    MAILUSER=$(id -un)
+  fi
+}
+
+as_mail() { if [ "$(id -u)" = 0 ]; then runuser -u $MAILUSER -- "$@"; else "$@"; fi; }
+
+make_certs() {
+  local d=$ROOT/tls
+  mkdir -p "$d"
+  [ -f "$d/untrusted-chain.pem" ] && return 0
+  # Two small CAs, each with a leaf for localhost / 127.0.0.1. Clients are told to trust
+  # ca.pem only; untrusted-ca.pem stands for an unknown or self-made certificate.
+  # (A lone self-signed certificate is a CA certificate, which strict TLS stacks reject
+  # as a server certificate, so the leaves are separate.)
+  for name in "" untrusted-; do
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
+      -subj "/CN=Inkorg ${name}test CA" -keyout "$d/${name}ca.key" -out "$d/${name}ca.pem" 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+      -keyout "$d/${name}key.pem" -out "$d/${name}leaf.csr" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,DNS:mail.%s,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+      "$DOMAIN" >"$d/leaf.ext"
+    openssl x509 -req -in "$d/${name}leaf.csr" -CA "$d/${name}ca.pem" -CAkey "$d/${name}ca.key" \
+      -CAcreateserial -days 3650 -extfile "$d/leaf.ext" -out "$d/${name}leaf.pem" 2>/dev/null
+    cat "$d/${name}leaf.pem" "$d/${name}ca.pem" >"$d/${name}chain.pem"
+  done
+  chmod 644 "$d"/*.pem
+}
+
+write_users() {
+  local uid gid u
+  uid=$(id -u $MAILUSER) gid=$(id -g $MAILUSER)
+  mkdir -p "$ROOT/home"
+  : >"$ROOT/users"
+  : >"$ROOT/vmailbox"
+  for u in "${USERS[@]}"; do
+    mkdir -p "$ROOT/home/$u/Maildir"/{cur,new,tmp}
+    # passwd-file: user:password:uid:gid:gecos:home:shell
+    echo "$u@$DOMAIN:{PLAIN}$PASSWORD:$uid:$gid::$ROOT/home/$u::" >>"$ROOT/users"
+    echo "$u@$DOMAIN OK" >>"$ROOT/vmailbox"
+  done
+  chmod 640 "$ROOT/users"
+  chown -R "$MAILUSER" "$ROOT/home" "$ROOT/users"
+}
+
+# dovecot_conf NAME CERTPREFIX SSL LISTENERS...
+dovecot_conf() {
+  local name=$1 cert=$2 ssl=$3 listeners=$4 extra=${5:-}
+  local dir=$ROOT/dovecot-$name
+  mkdir -p "$dir/run" "$dir/state"
+  cat >"$dir/dovecot.conf" <<EOF
+# Dovecot "$name" for Inkorg's tests. Loopback only; written by mailserver.sh.
+instance_name = inkorg-$name
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+auth_verbose = yes
+protocols = $( [ "$name" = main ] && echo "imap lmtp" || echo imap )
+listen = 127.0.0.1
+default_internal_user = $MAILUSER
+default_internal_group = $(id -gn $MAILUSER)
+default_login_user = $MAILUSER
+first_valid_uid = 1
+service anvil {
+  chroot =
+}
+service imap-login {
+  chroot =
+$listeners
+}
+ssl = $ssl
+$( [ "$ssl" = no ] || printf 'ssl_cert = <%s\nssl_key = <%s\nssl_min_protocol = TLSv1.2\n' \
+  "$ROOT/tls/${cert}chain.pem" "$ROOT/tls/${cert}key.pem")
+# Plaintext LOGIN is allowed so the "plain" instance can prove the client never sends it.
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $ROOT/users
+}
+userdb {
+  driver = passwd-file
+  args = username_format=%u $ROOT/users
+}
+mail_location = maildir:~/Maildir
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+}
+$extra
+EOF
+  chown -R "$MAILUSER" "$dir"
+}
+
+write_dovecot() {
+  dovecot_conf main "" yes "  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
+  }" "postmaster_address = postmaster@$DOMAIN
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $LMTP_PORT
+  }
+}
+service auth {
+  inet_listener {
+    address = 127.0.0.1
+    port = $AUTH_PORT
+  }
+}"
+  dovecot_conf untrusted untrusted- yes "  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $UNTRUSTED_PORT
+    ssl = yes
+  }"
+  dovecot_conf plain "" no "  inet_listener imap {
+    address = 127.0.0.1
+    port = $PLAIN_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }"
+}
+
+write_postfix() {
+  local conf=$ROOT/postfix/conf
+  mkdir -p "$conf" "$ROOT/postfix/spool" "$ROOT/postfix/data"
+  chown postfix "$ROOT/postfix/data"
+  cp "$ROOT/vmailbox" "$conf/vmailbox"
+  cat >"$conf/main.cf" <<EOF
+# Postfix for Inkorg's tests. Loopback only; delivers to @$DOMAIN and nowhere else.
+compatibility_level = 3.6
+queue_directory = $ROOT/postfix/spool
+data_directory = $ROOT/postfix/data
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $ROOT/postfix/postfix.log
+myhostname = mail.$DOMAIN
+mydomain = $DOMAIN
+myorigin = \$mydomain
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+alias_maps =
+alias_database =
+biff = no
+smtputf8_enable = yes
+virtual_mailbox_domains = $DOMAIN
+virtual_mailbox_maps = texthash:$conf/vmailbox
+virtual_transport = lmtp:inet:127.0.0.1:$LMTP_PORT
+# Never relay anywhere else: this server must not reach outside the machine.
+default_transport = error:this test server delivers only to @$DOMAIN
+relay_transport = error:this test server delivers only to @$DOMAIN
+local_transport = error:no local delivery
+smtpd_tls_chain_files = $ROOT/tls/key.pem, $ROOT/tls/chain.pem
+smtpd_tls_security_level = may
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:$AUTH_PORT
+smtpd_sasl_auth_enable = no
+smtpd_relay_restrictions = permit_sasl_authenticated, reject_unauth_destination
+smtpd_recipient_restrictions = permit_sasl_authenticated, reject_unauth_destination
+EOF
+  cat >"$conf/master.cf" <<EOF
+# service type private unpriv chroot wakeup maxproc command
+127.0.0.1:$SUBMISSION_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+127.0.0.1:$SMTPS_PORT inet n - n - - smtpd
+  -o syslog_name=postfix/smtps
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+lmtp      unix  -       -       n       -       -       lmtp
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+}
+
+wait_port() {
+  local port=$1 what=$2 _
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  log "$what did not come up on 127.0.0.1:$port"
+  tail -20 "$ROOT"/dovecot-*/dovecot.log "$ROOT/postfix/postfix.log" 2>/dev/null >&2 || true
+  exit 1
+}
+
+stop() {
+  local name
+  for name in main untrusted plain; do
+    [ -f "$ROOT/dovecot-$name/dovecot.conf" ] &&
+      as_mail doveadm -c "$ROOT/dovecot-$name/dovecot.conf" stop 2>/dev/null || true
+  done
+  [ -f "$ROOT/postfix/conf/main.cf" ] && postfix -c "$ROOT/postfix/conf" stop 2>/dev/null || true
+  return 0
+}
+
+start() {
+  install_missing
+  ensure_user
+  stop
+  make_certs
+  write_users
+  write_dovecot
+  write_postfix
+  local name
+  for name in main untrusted plain; do
+    touch "$ROOT/dovecot-$name/dovecot.log"
+    chown "$MAILUSER" "$ROOT/dovecot-$name/dovecot.log"
+    as_mail dovecot -c "$ROOT/dovecot-$name/dovecot.conf"
+  done
+  wait_port $IMAPS_PORT "Dovecot (main)"
+  wait_port $AUTH_PORT "Dovecot auth"
+  wait_port $UNTRUSTED_PORT "Dovecot (untrusted)"
+  wait_port $PLAIN_PORT "Dovecot (plain)"
+  postfix -c "$ROOT/postfix/conf" start >/dev/null 2>&1 || {
+    log "postfix failed to start"; postfix -c "$ROOT/postfix/conf" check >&2 || true; exit 1; }
+  wait_port $SUBMISSION_PORT "Postfix submission"
+  wait_port $SMTPS_PORT "Postfix SMTPS"
+  env_lines
+}
+
+env_lines() {
+  cat <<EOF
+IMAP_HOST=localhost
+IMAP_PORT=$IMAPS_PORT
+IMAP_SECURITY=tls
+IMAP_STARTTLS_PORT=$IMAP_PORT
+IMAP_UNTRUSTED_PORT=$UNTRUSTED_PORT
+IMAP_NO_STARTTLS_PORT=$PLAIN_PORT
+SMTP_HOST=localhost
+SMTP_PORT=$SUBMISSION_PORT
+SMTP_SECURITY=starttls
+SMTPS_PORT=$SMTPS_PORT
+MAIL_USER=alice@$DOMAIN
+MAIL_USER2=bob@$DOMAIN
+MAIL_PASSWORD=$PASSWORD
+CA_FILE=$ROOT/tls/ca.pem
+MAILSERVER_ROOT=$ROOT
+PLAIN_LOG=$ROOT/dovecot-plain/dovecot.log
+EOF
+}
+
+doveadm_main() { as_mail doveadm -c "$ROOT/dovecot-main/dovecot.conf" "$@"; }
+
+user_of() { case $1 in *@*) echo "$1" ;; *) echo "$1@$DOMAIN" ;; esac; }
+
+seed() {
+  local user n local_part
+  user=$(user_of "${1:?usage: seed USER N}") n=${2:?usage: seed USER N}
+  local_part=${user%@*}
+  ensure_user
+  # Messages go straight into the Maildir's new/ (as a delivery agent would), then Dovecot
+  # is told to pick them up. The generator records what every subject must decode to.
+  as_mail python3 "$HERE/gen_mail.py" "$ROOT/home/$local_part/Maildir" "$n" "$user" \
+    "$ROOT/home/$local_part/expected.tsv"
+  doveadm_main force-resync -u "$user" INBOX
+}
+
+flag() {
+  local user
+  user=$(user_of "${1:?usage: flag USER UIDS FLAG [remove]}")
+  local op=add; [ "${4:-}" = remove ] && op=remove
+  doveadm_main flags "$op" -u "$user" "${3:?FLAG}" mailbox INBOX uid "${2:?UIDS}"
+}
+
+expunge() {
+  local user
+  user=$(user_of "${1:?usage: expunge USER UIDS}")
+  doveadm_main expunge -u "$user" mailbox INBOX uid "${2:?UIDS}"
+}
+
+new_uidvalidity() {
+  local user local_part md
+  user=$(user_of "${1:?usage: new-uidvalidity USER}")
+  local_part=${user%@*}
+  md=$ROOT/home/$local_part/Maildir
+  # Forgetting the UID list and indexes makes Dovecot assign a new UIDVALIDITY and renumber.
+  for name in main untrusted plain; do
+    as_mail doveadm -c "$ROOT/dovecot-$name/dovecot.conf" kick "$user" >/dev/null 2>&1 || true
+  done
+  sleep 1  # UIDVALIDITY is a timestamp: make sure it differs from the old one
+  rm -f "$md"/dovecot-uidlist "$md"/dovecot.index*
+  doveadm_main force-resync -u "$user" INBOX
+}
+
+case "${1:-}" in
+  start) start ;;
+  env) env_lines ;;
+  seed) shift; seed "$@" ;;
+  flag) shift; flag "$@" ;;
+  expunge) shift; expunge "$@" ;;
+  new-uidvalidity) shift; new_uidvalidity "$@" ;;
+  stop) ensure_user; stop ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+esac
