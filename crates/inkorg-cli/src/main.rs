@@ -1,1 +1,336 @@
-fn main(){}
+//! `inkorg-cli`: the Inkorg engine from a terminal, for people, tests and scripts.
+//! Every error ends in one line on stderr and an exit code per kind (see `ErrorKind::exit_code`).
+
+use clap::{Args, Parser, Subcommand};
+use inkorg_core::{
+    default_data_dir, AccountSettings, Credentials, Engine, Error, OutgoingMessage, Security,
+    ServerSettings, SyncPhase,
+};
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "inkorg-cli", version, about = "Inkorg's mail engine from a terminal")]
+struct Cli {
+    /// Profile directory (default: the platform's app-data dir).
+    #[arg(long, global = true, env = "INKORG_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify the settings against both servers, then keep them (password in the OS keyring).
+    Login(LoginArgs),
+    /// Fetch the folder list and new, changed and removed INBOX headers.
+    Sync,
+    /// List messages from the local store, newest first.
+    List {
+        #[arg(long, default_value = "INBOX")]
+        folder: String,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        #[arg(long, default_value_t = 0)]
+        offset: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the account, its servers and folders.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a plain-text message from the account's address.
+    Send {
+        #[arg(long, required = true)]
+        to: Vec<String>,
+        #[arg(long)]
+        cc: Vec<String>,
+        #[arg(long, default_value = "")]
+        subject: String,
+        /// The text; read from stdin when not given.
+        #[arg(long)]
+        body: Option<String>,
+    },
+    /// Remove the account: its password from the keyring and its local data. The mailbox at
+    /// the provider is not touched.
+    Logout,
+}
+
+#[derive(Args)]
+struct LoginArgs {
+    #[arg(long)]
+    email: String,
+    /// Your name, shown to people you write to.
+    #[arg(long, default_value = "")]
+    name: String,
+    #[arg(long)]
+    imap_host: String,
+    /// Default: 993 with tls, 143 otherwise.
+    #[arg(long)]
+    imap_port: Option<String>,
+    #[arg(long, default_value = "tls")]
+    imap_security: String,
+    /// Default: the email address.
+    #[arg(long, default_value = "")]
+    imap_user: String,
+    #[arg(long)]
+    smtp_host: String,
+    /// Default: 465 with tls, 587 otherwise.
+    #[arg(long)]
+    smtp_port: Option<String>,
+    #[arg(long, default_value = "starttls")]
+    smtp_security: String,
+    /// Default: the email address.
+    #[arg(long, default_value = "")]
+    smtp_user: String,
+    /// Extra trusted CA certificates (PEM), e.g. a company's private CA.
+    #[arg(long)]
+    ca_file: Option<PathBuf>,
+    /// Read the password from the first line of stdin (otherwise from INKORG_PASSWORD).
+    #[arg(long)]
+    password_stdin: bool,
+    /// Trust a server certificate with this SHA-256 fingerprint (as printed when it was refused).
+    #[arg(long, value_name = "SHA256")]
+    accept_fingerprint: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("inkorg-cli: {}", one_line(&e));
+            ExitCode::from(e.kind().exit_code() as u8)
+        }
+    }
+}
+
+/// The one line a person reads, per kind.
+fn one_line(e: &Error) -> String {
+    match e {
+        Error::WrongCredentials { endpoint, server_text } => format!(
+            "wrong user name or password for {endpoint}; the server said: {server_text}"
+        ),
+        Error::BlockedByProvider { endpoint, reason, server_text, url } => format!(
+            "the provider blocked the sign-in to {endpoint} ({reason:?}): {server_text}{}",
+            url.as_ref().map(|u| format!(" — see {u}")).unwrap_or_default()
+        ),
+        Error::CertificateUntrusted { endpoint, fingerprint, detail } => format!(
+            "the certificate of {endpoint} is not trusted ({detail}). SHA-256 fingerprint {fingerprint}. \
+             If you are sure this is your server, run login again with --accept-fingerprint {fingerprint}"
+        ),
+        other => other.to_string(),
+    }
+    .replace('\n', " ")
+}
+
+async fn run(cli: Cli) -> Result<(), Error> {
+    let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
+    let engine = Engine::open(&data_dir).await?;
+    match cli.command {
+        Command::Login(args) => login(&engine, args).await,
+        Command::Sync => sync(&engine).await,
+        Command::List { folder, limit, offset, json } => list(&engine, &folder, limit, offset, json).await,
+        Command::Status { json } => status(&engine, json).await,
+        Command::Send { to, cc, subject, body } => {
+            let body = match body {
+                Some(b) => b,
+                None => read_stdin_all()?,
+            };
+            engine
+                .send(&OutgoingMessage { to, cc, subject, body })
+                .await?;
+            println!("sent");
+            Ok(())
+        }
+        Command::Logout => {
+            engine.logout().await?;
+            println!("logged out: the password is removed from the keyring and the local data is deleted");
+            Ok(())
+        }
+    }
+}
+
+fn read_stdin_all() -> Result<String, Error> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| Error::InvalidInput { field: "stdin".into(), message: e.to_string() })?;
+    Ok(s)
+}
+
+fn server(which: &str, host: String, port: Option<String>, security: &str, user: String) -> Result<ServerSettings, Error> {
+    let security: Security = security.parse()?;
+    let port = match port {
+        Some(p) => inkorg_core::settings::parse_port(&format!("{which}.port"), &p)?,
+        None => match (which, security) {
+            ("imap", Security::Tls) => 993,
+            ("imap", _) => 143,
+            (_, Security::Tls) => 465,
+            _ => 587,
+        },
+    };
+    Ok(ServerSettings { host, port, security, username: user })
+}
+
+fn read_password(from_stdin: bool) -> Result<String, Error> {
+    let missing = || Error::InvalidInput {
+        field: "password".into(),
+        message: "give the password on stdin with --password-stdin, or in INKORG_PASSWORD".into(),
+    };
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|_| missing())?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_string();
+        if pw.is_empty() {
+            return Err(missing());
+        }
+        return Ok(pw);
+    }
+    std::env::var("INKORG_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(missing)
+}
+
+async fn login(engine: &Engine, a: LoginArgs) -> Result<(), Error> {
+    let settings = AccountSettings {
+        email: a.email,
+        display_name: a.name,
+        imap: server("imap", a.imap_host, a.imap_port, &a.imap_security, a.imap_user)?,
+        smtp: server("smtp", a.smtp_host, a.smtp_port, &a.smtp_security, a.smtp_user)?,
+        ca_file: a.ca_file,
+    };
+    let creds = Credentials {
+        imap_password: read_password(a.password_stdin)?,
+        smtp_password: std::env::var("INKORG_SMTP_PASSWORD").ok().filter(|p| !p.is_empty()),
+    };
+    let outcome = engine.login(&settings, &creds, &a.accept_fingerprint).await?;
+    for (host, port, fp) in &outcome.pinned {
+        println!("pinned the certificate of {host}:{port} (SHA-256 {fp})");
+    }
+    let s = &outcome.settings;
+    println!(
+        "logged in as {}: IMAP {}:{} ({}) and SMTP {}:{} ({}) verified",
+        s.email, s.imap.host, s.imap.port, s.imap.security, s.smtp.host, s.smtp.port, s.smtp.security
+    );
+    Ok(())
+}
+
+async fn sync(engine: &Engine) -> Result<(), Error> {
+    let tty = std::io::stderr().is_terminal();
+    let report = engine
+        .sync(|p| {
+            if tty && p.phase == SyncPhase::Headers {
+                eprint!("\r{}: {} / {} headers", p.folder, p.done, p.total);
+            }
+        })
+        .await?;
+    if tty {
+        eprintln!();
+    }
+    println!(
+        "synced {}: {} new, {} flag changes, {} removed, {} in total{}",
+        report.folder,
+        report.new,
+        report.flags_changed,
+        report.expunged,
+        report.total,
+        if report.full { " (full sync)" } else { "" }
+    );
+    Ok(())
+}
+
+async fn list(engine: &Engine, folder: &str, limit: u32, offset: u32, json: bool) -> Result<(), Error> {
+    let messages = engine.list(folder, limit, offset).await?;
+    if json {
+        let text = serde_json::to_string_pretty(&messages).map_err(|e| Error::Storage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    for m in &messages {
+        let from = if m.from_name.is_empty() { &m.from_addr } else { &m.from_name };
+        println!(
+            "{} {}{} {:<24} {}",
+            format_date(m.date),
+            if m.seen { ' ' } else { '*' },
+            if m.has_attachment { '@' } else { ' ' },
+            truncate(from, 24),
+            m.subject
+        );
+    }
+    Ok(())
+}
+
+async fn status(engine: &Engine, json: bool) -> Result<(), Error> {
+    let st = engine.status().await?;
+    if json {
+        let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Storage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    println!("account:  {} {}", st.email, if st.display_name.is_empty() { String::new() } else { format!("({})", st.display_name) });
+    println!("incoming: {}:{} {} as {}", st.imap.host, st.imap.port, st.imap.security, st.imap.username);
+    println!("outgoing: {}:{} {} as {}", st.smtp.host, st.smtp.port, st.smtp.security, st.smtp.username);
+    println!("data:     {}", st.data_dir.display());
+    for f in &st.folders {
+        let synced = f.last_sync.map(format_date).unwrap_or_else(|| "never synced".into());
+        println!("folder:   {:<20} {:>6} messages, {:>5} unread, {}", f.name, f.total, f.unread, synced);
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// "YYYY-MM-DD HH:MM" in UTC, from seconds since the epoch.
+fn format_date(ts: i64) -> String {
+    let days = ts.div_euclid(86_400);
+    let secs = ts.rem_euclid(86_400);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_print_in_utc() {
+        assert_eq!(format_date(0), "1970-01-01 00:00");
+        assert_eq!(format_date(1_767_600_000), "2026-01-05 08:00");
+        assert_eq!(format_date(951_782_400), "2000-02-29 00:00");
+    }
+
+    #[test]
+    fn default_ports_follow_the_security_mode() {
+        let s = |w, sec| server(w, "h".into(), None, sec, String::new()).unwrap().port;
+        assert_eq!(s("imap", "tls"), 993);
+        assert_eq!(s("imap", "starttls"), 143);
+        assert_eq!(s("smtp", "tls"), 465);
+        assert_eq!(s("smtp", "starttls"), 587);
+        assert!(server("imap", "h".into(), Some("70000".into()), "tls", String::new()).is_err());
+    }
+}

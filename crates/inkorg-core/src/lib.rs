@@ -1,1 +1,22 @@
-pub fn x(){}
+//! Inkorg's mail engine: account settings, IMAP and SMTP connections with verified TLS,
+//! passwords in the OS keyring, a local SQLite store and header sync. It knows nothing of
+//! Tauri or any UI, so the desktop app, the `inkorg-cli` binary and the tests drive the same
+//! code. Start at [`Engine`]; see docs/ARCHITECTURE.md for the map.
+
+pub mod engine;
+pub mod error;
+pub mod imap;
+pub mod mime;
+pub mod provider_answers;
+pub mod secrets;
+pub mod settings;
+pub mod smtp;
+pub mod store;
+pub mod sync;
+pub mod tls;
+
+pub use engine::{default_data_dir, Credentials, Engine, LoginOutcome, OutgoingMessage, Status};
+pub use error::{BlockReason, Endpoint, Error, ErrorKind, Protocol, Result};
+pub use settings::{AccountSettings, Security, ServerSettings};
+pub use store::{FolderInfo, MessageSummary};
+pub use sync::{SyncPhase, SyncProgress, SyncReport};

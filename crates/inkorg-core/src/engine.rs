@@ -1,0 +1,416 @@
+//! The engine's public face: one profile (a data directory) with at most one account. Log in
+//! (verify IMAP and SMTP at the same time, then keep the password in the keyring and the
+//! settings in SQLite), sync, list, send, log out. Every UI (the Tauri shell, the CLI) calls
+//! only this.
+
+use lettre::message::{header::ContentType, Mailbox, Message};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::imap;
+use crate::secrets::{self, Role, SecretRef};
+use crate::settings::AccountSettings;
+use crate::smtp;
+use crate::store::{self, FolderInfo, MessageSummary, Store, StoredAccount};
+use crate::sync::{FolderSync, SyncPhase, SyncProgress, SyncReport};
+use crate::tls::{normalize_fingerprint, Timeouts, Trust};
+
+/// The platform's app-data directory for Inkorg (`INKORG_DATA_DIR` overrides it).
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("INKORG_DATA_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    dirs::data_dir()
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("Inkorg")
+}
+
+/// The passwords a person typed. Never printed: Debug shows only whether they are set.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    pub imap_password: String,
+    /// The outgoing server's own password, when it differs from the incoming one.
+    pub smtp_password: Option<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("imap_password", &"<hidden>")
+            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+impl Credentials {
+    fn smtp(&self) -> &str {
+        self.smtp_password.as_deref().unwrap_or(&self.imap_password)
+    }
+}
+
+/// The account and its folders, as a UI shows them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub email: String,
+    pub display_name: String,
+    pub imap: crate::settings::ServerSettings,
+    pub smtp: crate::settings::ServerSettings,
+    pub folders: Vec<FolderInfo>,
+    pub data_dir: PathBuf,
+}
+
+/// What a successful login verified.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoginOutcome {
+    pub settings: AccountSettings,
+    /// Certificates pinned on the way, as (host, port, fingerprint).
+    pub pinned: Vec<(String, u16, String)>,
+}
+
+/// A plain-text message to send from the account's address.
+#[derive(Debug, Clone, Default)]
+pub struct OutgoingMessage {
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+pub struct Engine {
+    data_dir: PathBuf,
+    store: Store,
+    profile: String,
+    timeouts: Timeouts,
+    /// One sync at a time per profile.
+    sync_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Engine {
+    /// Opens (or creates) the profile in `data_dir`.
+    pub async fn open(data_dir: impl AsRef<Path>) -> Result<Engine> {
+        let data_dir = data_dir.as_ref().to_path_buf();
+        let store = Store::open(store::db_path(&data_dir)).await?;
+        let profile = store.call(|db| db.profile_id()).await?;
+        Ok(Engine {
+            data_dir,
+            store,
+            profile,
+            timeouts: Timeouts::default(),
+            sync_lock: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn set_timeouts(&mut self, timeouts: Timeouts) {
+        self.timeouts = timeouts;
+    }
+
+    fn secret(&self, email: &str, role: Role) -> SecretRef {
+        SecretRef {
+            email: email.to_string(),
+            role,
+            profile: self.profile.clone(),
+        }
+    }
+
+    async fn trust_for(&self, settings: &AccountSettings, host: &str, port: u16) -> Result<Trust> {
+        let (h, p) = (host.to_string(), port);
+        let pinned = self.store.call(move |db| db.pinned(&h, p)).await?;
+        Trust {
+            pinned,
+            ..Default::default()
+        }
+        .with_ca_file(settings.ca_file.as_deref())
+    }
+
+    /// Verifies the settings against both servers at the same time (IMAP: login and logout;
+    /// SMTP: EHLO and AUTH, no mail sent). `accepted` holds fingerprints the person explicitly
+    /// accepted; a server presenting one of them is trusted and, on success, pinned.
+    pub async fn verify(
+        &self,
+        settings: &AccountSettings,
+        creds: &Credentials,
+        accepted: &[String],
+    ) -> Result<LoginOutcome> {
+        let settings = settings.validated()?;
+        let accepted: Vec<String> = accepted
+            .iter()
+            .map(|f| normalize_fingerprint(f))
+            .collect::<Result<_>>()?;
+        let imap_trust = self.trust_for(&settings, &settings.imap.host, settings.imap.port).await?;
+        let smtp_trust = self.trust_for(&settings, &settings.smtp.host, settings.smtp.port).await?;
+        let imap_check = with_consent(imap_trust, &accepted, |trust| {
+            let (s, pw, t) = (&settings.imap, creds.imap_password.as_str(), self.timeouts);
+            async move {
+                let mut session = imap::login(s, pw, &trust, &t).await?;
+                let _ = tokio::time::timeout(t.command, session.logout()).await;
+                Ok(())
+            }
+        });
+        let smtp_check = with_consent(smtp_trust, &accepted, |trust| {
+            let (s, pw, t) = (&settings.smtp, creds.smtp(), self.timeouts);
+            async move { smtp::check_login(s, pw, &trust, &t).await }
+        });
+        let (imap_result, smtp_result) = tokio::join!(imap_check, smtp_check);
+        let imap_pin = imap_result?;
+        let smtp_pin = smtp_result?;
+        let mut pinned = Vec::new();
+        if let Some(fp) = imap_pin {
+            pinned.push((settings.imap.host.clone(), settings.imap.port, fp));
+        }
+        if let Some(fp) = smtp_pin {
+            pinned.push((settings.smtp.host.clone(), settings.smtp.port, fp));
+        }
+        Ok(LoginOutcome { settings, pinned })
+    }
+
+    /// Verifies, then stores the passwords in the keyring and the settings locally. Nothing is
+    /// saved when verification fails. Refuses when another account is already set up.
+    pub async fn login(
+        &self,
+        settings: &AccountSettings,
+        creds: &Credentials,
+        accepted: &[String],
+    ) -> Result<LoginOutcome> {
+        if creds.imap_password.is_empty() {
+            return Err(Error::invalid("password", "the password is empty"));
+        }
+        let outcome = self.verify(settings, creds, accepted).await?;
+        let email = outcome.settings.email.clone();
+        if let Some(existing) = self.store.call(|db| db.account()).await? {
+            if existing.settings.email != email {
+                return Err(Error::invalid(
+                    "email",
+                    format!(
+                        "this profile already has the account {}; log out first or use another data directory",
+                        existing.settings.email
+                    ),
+                ));
+            }
+        }
+        secrets::store(&self.secret(&email, Role::Imap), &creds.imap_password).await?;
+        let own_smtp = creds
+            .smtp_password
+            .as_ref()
+            .is_some_and(|p| *p != creds.imap_password);
+        if own_smtp {
+            secrets::store(&self.secret(&email, Role::Smtp), creds.smtp()).await?;
+        } else {
+            secrets::delete(&self.secret(&email, Role::Smtp)).await?;
+        }
+        let (s, pins) = (outcome.settings.clone(), outcome.pinned.clone());
+        self.store
+            .call(move |db| {
+                for (host, port, fp) in &pins {
+                    db.pin(host, *port, fp)?;
+                }
+                db.save_account(&s, own_smtp).map(|_| ())
+            })
+            .await?;
+        Ok(outcome)
+    }
+
+    async fn account(&self) -> Result<StoredAccount> {
+        self.store
+            .call(|db| db.account())
+            .await?
+            .ok_or(Error::NotLoggedIn)
+    }
+
+    async fn password(&self, email: &str, role: Role) -> Result<String> {
+        secrets::load(&self.secret(email, role)).await?.ok_or_else(|| {
+            Error::Keyring(format!(
+                "no password for {email} in the keyring; log in again"
+            ))
+        })
+    }
+
+    /// Syncs the folder list and INBOX headers. Progress goes to `progress` as it happens.
+    pub async fn sync(&self, progress: impl Fn(SyncProgress) + Sync) -> Result<SyncReport> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let account = self.account().await?;
+        let s = &account.settings;
+        let password = self.password(&s.email, Role::Imap).await?;
+        progress(SyncProgress {
+            folder: "INBOX".into(),
+            phase: SyncPhase::Connecting,
+            done: 0,
+            total: 0,
+        });
+        let trust = self.trust_for(s, &s.imap.host, s.imap.port).await?;
+        let mut session = imap::login(&s.imap, &password, &trust, &self.timeouts).await?;
+        drop(password);
+        let ep = imap::endpoint(&s.imap);
+        let caps = tokio::time::timeout(self.timeouts.command, session.capabilities())
+            .await
+            .map_err(|_| crate::tls::protocol_error(&ep, "CAPABILITY did not finish in time"))?
+            .map_err(|e| imap::map_imap_error(&ep, e))?;
+        let condstore = caps.has_str("CONDSTORE") || caps.has_str("QRESYNC");
+
+        progress(SyncProgress {
+            folder: "INBOX".into(),
+            phase: SyncPhase::Folders,
+            done: 0,
+            total: 0,
+        });
+        let folders = imap::list_folders(&mut session, &ep, &self.timeouts).await?;
+        let account_id = account.id;
+        self.store
+            .call(move |db| db.replace_folders(account_id, &folders))
+            .await?;
+
+        let mut job = FolderSync {
+            session: &mut session,
+            endpoint: &ep,
+            store: &self.store,
+            account_id,
+            timeouts: &self.timeouts,
+            condstore,
+        };
+        let report = job.run("INBOX", &progress).await;
+        let _ = tokio::time::timeout(self.timeouts.command, session.logout()).await;
+        report
+    }
+
+    /// Messages of a folder from the local store, newest first.
+    pub async fn list(&self, folder: &str, limit: u32, offset: u32) -> Result<Vec<MessageSummary>> {
+        let account = self.account().await?;
+        let name = folder.to_string();
+        self.store
+            .call(move |db| {
+                let exists = db
+                    .folders(account.id)?
+                    .into_iter()
+                    .any(|f| f.name == name);
+                if !exists {
+                    return Err(Error::NotFound(format!("no folder named \"{name}\"")));
+                }
+                let id = db.folder_id(account.id, &name)?;
+                db.list_messages(id, limit, offset)
+            })
+            .await
+    }
+
+    pub async fn folders(&self) -> Result<Vec<FolderInfo>> {
+        let account = self.account().await?;
+        self.store.call(move |db| db.folders(account.id)).await
+    }
+
+    pub async fn status(&self) -> Result<Status> {
+        let account = self.account().await?;
+        let folders = self.folders().await?;
+        let s = account.settings;
+        Ok(Status {
+            email: s.email,
+            display_name: s.display_name,
+            imap: s.imap,
+            smtp: s.smtp,
+            folders,
+            data_dir: self.data_dir.clone(),
+        })
+    }
+
+    /// Pins a certificate the person accepted for host:port.
+    pub async fn accept_certificate(&self, host: &str, port: u16, fingerprint: &str) -> Result<()> {
+        let fp = normalize_fingerprint(fingerprint)?;
+        let host = host.to_string();
+        self.store.call(move |db| db.pin(&host, port, &fp)).await
+    }
+
+    /// Sends a plain-text message from the account's address.
+    pub async fn send(&self, msg: &OutgoingMessage) -> Result<()> {
+        let account = self.account().await?;
+        let s = &account.settings;
+        let role = if account.smtp_own_password { Role::Smtp } else { Role::Imap };
+        let password = self.password(&s.email, role).await?;
+        let from: Mailbox = format!("{} <{}>", s.display_name, s.email)
+            .parse()
+            .or_else(|_| s.email.parse())
+            .map_err(|e| Error::invalid("from", format!("{e}")))?;
+        let mut builder = Message::builder().from(from).subject(msg.subject.clone());
+        if msg.to.is_empty() {
+            return Err(Error::invalid("to", "the message has no recipient"));
+        }
+        for to in &msg.to {
+            let mb: Mailbox = to
+                .parse()
+                .map_err(|_| Error::invalid("to", format!("\"{to}\" is not an email address")))?;
+            builder = builder.to(mb);
+        }
+        for cc in &msg.cc {
+            let mb: Mailbox = cc
+                .parse()
+                .map_err(|_| Error::invalid("cc", format!("\"{cc}\" is not an email address")))?;
+            builder = builder.cc(mb);
+        }
+        let email = builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(msg.body.clone())
+            .map_err(|e| Error::invalid("message", e.to_string()))?;
+        let trust = self.trust_for(s, &s.smtp.host, s.smtp.port).await?;
+        smtp::send(&s.smtp, &password, &trust, &self.timeouts, email.envelope(), &email.formatted()).await
+    }
+
+    /// Disconnects the account: deletes its passwords from the keyring, and its settings,
+    /// folders, messages and pinned certificates from this profile. The mailbox at the
+    /// provider is not touched.
+    pub async fn logout(&self) -> Result<()> {
+        let account = self.account().await?;
+        let email = account.settings.email.clone();
+        secrets::delete(&self.secret(&email, Role::Imap)).await?;
+        secrets::delete(&self.secret(&email, Role::Smtp)).await?;
+        self.store
+            .call(move |db| {
+                let s = &account.settings;
+                db.unpin(&s.imap.host, s.imap.port)?;
+                db.unpin(&s.smtp.host, s.smtp.port)?;
+                db.delete_account(account.id)
+            })
+            .await
+    }
+}
+
+/// Runs a check; if it fails only because the certificate is untrusted and the person accepted
+/// exactly that fingerprint, runs it once more with that fingerprint pinned. Returns the pin
+/// that was used, if it was newly accepted.
+async fn with_consent<F, Fut>(trust: Trust, accepted: &[String], check: F) -> Result<Option<String>>
+where
+    F: Fn(Trust) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    match check(trust.clone()).await {
+        Ok(()) => Ok(None),
+        Err(Error::CertificateUntrusted { fingerprint, .. }) if accepted.contains(&fingerprint) => {
+            let pinned = Trust {
+                pinned: Some(fingerprint.clone()),
+                ..trust
+            };
+            check(pinned).await.map(|()| Some(fingerprint))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+impl ErrorKind {
+    /// A stable exit code per kind, for the CLI and scripts.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            ErrorKind::InvalidInput => 3,
+            ErrorKind::WrongCredentials => 4,
+            ErrorKind::BlockedByProvider => 5,
+            ErrorKind::CertificateUntrusted => 6,
+            ErrorKind::StarttlsNotOffered => 7,
+            ErrorKind::CannotConnect => 8,
+            ErrorKind::Protocol => 9,
+            ErrorKind::Keyring => 10,
+            ErrorKind::Storage => 11,
+            ErrorKind::NotLoggedIn => 12,
+            ErrorKind::NotFound => 13,
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! The engine's one public error type. Its kinds are what a UI branches on; every kind that
+//! comes from a server carries which server and what was tried, so a person can be told exactly
+//! what failed. Messages never contain a password.
+
+use serde::Serialize;
+use std::fmt;
+
+use crate::settings::Security;
+
+/// Which of the account's two servers an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Imap,
+    Smtp,
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Protocol::Imap => "IMAP",
+            Protocol::Smtp => "SMTP",
+        })
+    }
+}
+
+/// A server and the way the engine tried to reach it: what the person needs to see to fix
+/// their settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Endpoint {
+    pub protocol: Protocol,
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub user: String,
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}:{} ({}, user {})",
+            self.protocol, self.host, self.port, self.security, self.user
+        )
+    }
+}
+
+/// Why a provider refused a sign-in that may well have had the right password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockReason {
+    /// 2-Step Verification is on: an app password (or OAuth) is needed.
+    AppPasswordRequired,
+    /// The provider wants the person to sign in on the web first (security alert).
+    WebLoginRequired,
+    /// The provider accepts only OAuth ("Sign in with Microsoft/Google").
+    OauthRequired,
+    /// The organisation's administrator has turned authenticated SMTP off.
+    SmtpAuthDisabledByAdmin,
+    /// Too many simultaneous connections: back off, not a password problem.
+    TooManyConnections,
+    /// Bandwidth or rate limit reached: pause sync until it resets.
+    Throttled,
+    /// An `[ALERT]` we do not know: show the provider's text.
+    Other,
+}
+
+/// The kinds a UI can branch on, serialized in snake_case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    InvalidInput,
+    WrongCredentials,
+    BlockedByProvider,
+    CertificateUntrusted,
+    StarttlsNotOffered,
+    CannotConnect,
+    Protocol,
+    Keyring,
+    Storage,
+    NotLoggedIn,
+    NotFound,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{field}: {message}")]
+    InvalidInput { field: String, message: String },
+
+    #[error("{endpoint}: the server did not accept the user name or password ({server_text})")]
+    WrongCredentials {
+        endpoint: Endpoint,
+        server_text: String,
+    },
+
+    #[error("{endpoint}: the provider blocked the sign-in ({reason:?}): {server_text}")]
+    BlockedByProvider {
+        endpoint: Endpoint,
+        reason: BlockReason,
+        server_text: String,
+        url: Option<String>,
+    },
+
+    #[error("{endpoint}: the server's certificate is not trusted ({detail}); SHA-256 fingerprint {fingerprint}")]
+    CertificateUntrusted {
+        endpoint: Endpoint,
+        fingerprint: String,
+        detail: String,
+    },
+
+    #[error("{endpoint}: the server does not offer STARTTLS, so the connection was not used")]
+    StarttlsNotOffered { endpoint: Endpoint },
+
+    #[error("{endpoint}: cannot connect: {detail}")]
+    CannotConnect { endpoint: Endpoint, detail: String },
+
+    #[error("{endpoint}: unexpected answer from the server: {detail}")]
+    Protocol { endpoint: Endpoint, detail: String },
+
+    #[error("keyring: {0}")]
+    Keyring(String),
+
+    #[error("local storage: {0}")]
+    Storage(String),
+
+    #[error("no account is set up; log in first")]
+    NotLoggedIn,
+
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Error::WrongCredentials { .. } => ErrorKind::WrongCredentials,
+            Error::BlockedByProvider { .. } => ErrorKind::BlockedByProvider,
+            Error::CertificateUntrusted { .. } => ErrorKind::CertificateUntrusted,
+            Error::StarttlsNotOffered { .. } => ErrorKind::StarttlsNotOffered,
+            Error::CannotConnect { .. } => ErrorKind::CannotConnect,
+            Error::Protocol { .. } => ErrorKind::Protocol,
+            Error::Keyring(_) => ErrorKind::Keyring,
+            Error::Storage(_) => ErrorKind::Storage,
+            Error::NotLoggedIn => ErrorKind::NotLoggedIn,
+            Error::NotFound(_) => ErrorKind::NotFound,
+        }
+    }
+
+    /// The server an error is about, when it is about one.
+    pub fn endpoint(&self) -> Option<&Endpoint> {
+        match self {
+            Error::WrongCredentials { endpoint, .. }
+            | Error::BlockedByProvider { endpoint, .. }
+            | Error::CertificateUntrusted { endpoint, .. }
+            | Error::StarttlsNotOffered { endpoint }
+            | Error::CannotConnect { endpoint, .. }
+            | Error::Protocol { endpoint, .. } => Some(endpoint),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn storage(e: impl fmt::Display) -> Self {
+        Error::Storage(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::storage(e)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

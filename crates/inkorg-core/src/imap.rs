@@ -1,0 +1,356 @@
+//! IMAP connections: TCP, TLS or STARTTLS (never silently plaintext), the login with provider
+//! answers recognised, and timeouts on every step. One of the two modules that open sockets.
+
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::error::{Endpoint, Error, Protocol, Result};
+use crate::provider_answers::{classify, Verdict};
+use crate::settings::{Security, ServerSettings};
+use crate::tls::{self, HandshakeFailure, MailStream, Timeouts, Trust};
+
+pub type Session = async_imap::Session<MailStream>;
+type Client = async_imap::Client<MailStream>;
+
+pub(crate) fn endpoint(s: &ServerSettings) -> Endpoint {
+    Endpoint {
+        protocol: Protocol::Imap,
+        host: s.host.clone(),
+        port: s.port,
+        security: s.security,
+        user: s.username.clone(),
+    }
+}
+
+/// Connects and logs in. On a refused login the answer is classified (wrong password, or a
+/// provider block with its URL); an `[ALERT]` is returned at once, never retried here.
+pub async fn login(
+    server: &ServerSettings,
+    password: &str,
+    trust: &Trust,
+    timeouts: &Timeouts,
+) -> Result<Session> {
+    let ep = endpoint(server);
+    let client = connect(&ep, trust, timeouts).await?;
+    let attempt = client.login(&server.username, password);
+    match tokio::time::timeout(timeouts.command, attempt).await {
+        Err(_) => Err(Error::CannotConnect {
+            endpoint: ep,
+            detail: "the server did not answer the login in time".into(),
+        }),
+        Ok(Ok(session)) => Ok(session),
+        Ok(Err((e, _client))) => Err(login_error(&ep, e)),
+    }
+}
+
+fn login_error(ep: &Endpoint, e: async_imap::error::Error) -> Error {
+    use async_imap::error::Error as E;
+    match e {
+        E::No(text) => {
+            let server_text = readable_no(&text);
+            match classify(&text) {
+                Verdict::WrongCredentials => Error::WrongCredentials {
+                    endpoint: ep.clone(),
+                    server_text,
+                },
+                Verdict::Blocked { reason, url } => Error::BlockedByProvider {
+                    endpoint: ep.clone(),
+                    reason,
+                    server_text,
+                    url,
+                },
+            }
+        }
+        E::Validate(_) => Error::invalid(
+            "password",
+            "the user name or password contains a line break",
+        ),
+        other => map_imap_error(ep, other),
+    }
+}
+
+/// async-imap renders a NO as `code: Some(Alert), info: Some("text")`; turn it back into the
+/// form the server sent, for showing to a person.
+fn readable_no(text: &str) -> String {
+    let code = text
+        .split("code: Some(")
+        .nth(1)
+        .and_then(|r| r.split(')').next())
+        .map(|c| format!("[{}] ", c.to_ascii_uppercase()))
+        .unwrap_or_default();
+    let info = text
+        .split("info: Some(\"")
+        .nth(1)
+        .map(|r| r.trim_end_matches("\")").replace("\\\"", "\""))
+        .unwrap_or_else(|| text.to_string());
+    format!("{code}{info}")
+}
+
+pub(crate) fn map_imap_error(ep: &Endpoint, e: async_imap::error::Error) -> Error {
+    use async_imap::error::Error as E;
+    match e {
+        E::Io(io) => Error::CannotConnect {
+            endpoint: ep.clone(),
+            detail: io.to_string(),
+        },
+        E::ConnectionLost => Error::CannotConnect {
+            endpoint: ep.clone(),
+            detail: "the server closed the connection".into(),
+        },
+        other => tls::protocol_error(ep, other.to_string()),
+    }
+}
+
+/// Opens the connection as the settings say and reads the greeting.
+async fn connect(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<Client> {
+    let stream = match open_stream(ep, trust, timeouts, false).await? {
+        Ok(s) => s,
+        Err(HandshakeFailure::Broken(e)) => return Err(e),
+        Err(HandshakeFailure::Untrusted(detail)) => {
+            return Err(untrusted(ep, trust, timeouts, detail).await);
+        }
+    };
+    let greeting_expected = ep.security != Security::Starttls;
+    let mut client = Client::new(stream);
+    if greeting_expected {
+        match tokio::time::timeout(timeouts.command, client.read_response()).await {
+            Ok(Ok(Some(_))) => {}
+            Ok(Ok(None)) => {
+                return Err(Error::CannotConnect {
+                    endpoint: ep.clone(),
+                    detail: "the server closed the connection before greeting".into(),
+                })
+            }
+            Ok(Err(e)) => return Err(tls::protocol_error(ep, format!("no IMAP greeting: {e}"))),
+            Err(_) => {
+                return Err(tls::protocol_error(
+                    ep,
+                    "no IMAP greeting in time (is this an IMAP port?)",
+                ))
+            }
+        }
+    }
+    Ok(client)
+}
+
+/// Verification failed: connect once more, accepting any certificate only to read its
+/// fingerprint for the question to the person, then close without sending anything else.
+async fn untrusted(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, detail: String) -> Error {
+    let probe = Trust {
+        pinned: None,
+        ..trust.clone()
+    };
+    match open_stream(ep, &probe, timeouts, true).await {
+        Ok(Ok(MailStream::Tls(s))) => match tls::peer_fingerprint(&s) {
+            Some(fingerprint) => Error::CertificateUntrusted {
+                endpoint: ep.clone(),
+                fingerprint,
+                detail,
+            },
+            None => tls::protocol_error(ep, format!("TLS failed: {detail}")),
+        },
+        Ok(Ok(MailStream::Plain(_))) | Ok(Err(_)) => {
+            tls::protocol_error(ep, format!("TLS failed: {detail}"))
+        }
+        Err(e) => e,
+    }
+}
+
+type Opened = std::result::Result<MailStream, HandshakeFailure>;
+
+async fn open_stream(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, accept_any: bool) -> Result<Opened> {
+    let mut tcp = tls::tcp_connect(ep, timeouts).await?;
+    match ep.security {
+        Security::None => Ok(Ok(MailStream::Plain(tcp))),
+        Security::Tls => Ok(tls::handshake(ep, tcp, trust, timeouts, accept_any)
+            .await
+            .map(|s| MailStream::Tls(Box::new(s)))),
+        Security::Starttls => {
+            starttls_preamble(ep, &mut tcp, timeouts.command).await?;
+            Ok(tls::handshake(ep, tcp, trust, timeouts, accept_any)
+                .await
+                .map(|s| MailStream::Tls(Box::new(s))))
+        }
+    }
+}
+
+/// Greeting, CAPABILITY, STARTTLS over plaintext. Fails with `StarttlsNotOffered` (and sends
+/// nothing more) when the server does not offer STARTTLS.
+async fn starttls_preamble(ep: &Endpoint, tcp: &mut TcpStream, limit: Duration) -> Result<()> {
+    let steps = async {
+        let mut reader = LineReader::default();
+        let greeting = reader.line(tcp).await?;
+        if !greeting.starts_with("* OK") {
+            return Err(format!("unexpected greeting: {}", first_chars(&greeting)));
+        }
+        let mut offered = capability_has_starttls(&greeting);
+        if !offered {
+            tcp.write_all(b"i0 CAPABILITY\r\n").await.map_err(|e| e.to_string())?;
+            loop {
+                let line = reader.line(tcp).await?;
+                if line.starts_with("* CAPABILITY") {
+                    offered = capability_has_starttls(&line);
+                } else if line.starts_with("i0 ") {
+                    break;
+                }
+            }
+        }
+        if !offered {
+            return Ok(false);
+        }
+        tcp.write_all(b"i1 STARTTLS\r\n").await.map_err(|e| e.to_string())?;
+        loop {
+            let line = reader.line(tcp).await?;
+            if line.starts_with("i1 OK") {
+                return Ok(true);
+            }
+            if line.starts_with("i1 ") {
+                return Err(format!("STARTTLS refused: {}", first_chars(&line)));
+            }
+        }
+    };
+    match tokio::time::timeout(limit, steps).await {
+        Err(_) => Err(tls::protocol_error(ep, "no answer to STARTTLS in time")),
+        Ok(Err(detail)) => Err(tls::protocol_error(ep, detail)),
+        Ok(Ok(false)) => Err(Error::StarttlsNotOffered {
+            endpoint: ep.clone(),
+        }),
+        Ok(Ok(true)) => Ok(()),
+    }
+}
+
+fn capability_has_starttls(line: &str) -> bool {
+    line.to_ascii_uppercase()
+        .split(|c: char| c.is_whitespace() || c == ']' || c == '[')
+        .any(|w| w == "STARTTLS")
+}
+
+fn first_chars(s: &str) -> String {
+    s.chars().take(120).collect()
+}
+
+/// Reads CRLF lines from a plaintext socket before STARTTLS. The server sends nothing we have
+/// not asked for, so no bytes are left behind when the TLS handshake starts.
+#[derive(Default)]
+struct LineReader {
+    buf: Vec<u8>,
+}
+
+impl LineReader {
+    async fn line(&mut self, tcp: &mut TcpStream) -> std::result::Result<String, String> {
+        loop {
+            if let Some(pos) = self.buf.windows(2).position(|w| w == b"\r\n") {
+                let line: Vec<u8> = self.buf.drain(..pos + 2).collect();
+                return Ok(String::from_utf8_lossy(&line[..pos]).into_owned());
+            }
+            if self.buf.len() > 64 * 1024 {
+                return Err("the server sent an overlong line".into());
+            }
+            let mut chunk = [0u8; 4096];
+            let n = tcp.read(&mut chunk).await.map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("the server closed the connection".into());
+            }
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+    }
+}
+
+/// A folder as the server lists it.
+#[derive(Debug, Clone)]
+pub struct RemoteFolder {
+    pub name: String,
+    pub delimiter: Option<String>,
+    pub special_use: Option<String>,
+    pub selectable: bool,
+}
+
+pub async fn list_folders(session: &mut Session, ep: &Endpoint, timeouts: &Timeouts) -> Result<Vec<RemoteFolder>> {
+    let work = async {
+        let stream = session
+            .list(Some(""), Some("*"))
+            .await
+            .map_err(|e| map_imap_error(ep, e))?;
+        let names: Vec<_> = stream.collect().await;
+        let mut out = Vec::new();
+        for n in names {
+            let n = n.map_err(|e| map_imap_error(ep, e))?;
+            let attrs: Vec<String> = n
+                .attributes()
+                .iter()
+                .map(|a| format!("{a:?}"))
+                .collect();
+            let special_use = attrs
+                .iter()
+                .find_map(|a| special_use_of(a))
+                .map(String::from);
+            let selectable = !attrs.iter().any(|a| a.contains("NoSelect"));
+            out.push(RemoteFolder {
+                name: n.name().to_string(),
+                delimiter: n.delimiter().map(String::from),
+                special_use,
+                selectable,
+            });
+        }
+        Ok(out)
+    };
+    tokio::time::timeout(timeouts.command, work)
+        .await
+        .map_err(|_| tls::protocol_error(ep, "LIST did not finish in time"))?
+}
+
+fn special_use_of(attr: &str) -> Option<&'static str> {
+    // imap-proto knows some of these as variants and leaves others as Extension("\\Sent").
+    let a = attr.to_ascii_lowercase();
+    [
+        ("sent", "\\Sent"),
+        ("drafts", "\\Drafts"),
+        ("trash", "\\Trash"),
+        ("junk", "\\Junk"),
+        ("archive", "\\Archive"),
+        ("all", "\\All"),
+        ("flagged", "\\Flagged"),
+    ]
+    .into_iter()
+    .find(|(k, _)| a == *k || a.ends_with(&format!("\\\\{k}\")")) || a.ends_with(&format!("\\{k}\")")))
+    .map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starttls_is_found_in_greetings_and_capability_lines() {
+        assert!(capability_has_starttls(
+            "* OK [CAPABILITY IMAP4rev1 SASL-IR STARTTLS AUTH=PLAIN] Dovecot ready."
+        ));
+        assert!(capability_has_starttls("* CAPABILITY IMAP4rev1 starttls"));
+        assert!(!capability_has_starttls(
+            "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] Dovecot ready."
+        ));
+        assert!(!capability_has_starttls("* CAPABILITY IMAP4rev1 XSTARTTLS"));
+    }
+
+    #[test]
+    fn library_no_text_is_shown_as_the_server_wrote_it() {
+        let t = r#"code: Some(Alert), info: Some("Application-specific password required: https://x.example/y (Failure)")"#;
+        assert_eq!(
+            readable_no(t),
+            "[ALERT] Application-specific password required: https://x.example/y (Failure)"
+        );
+        assert_eq!(
+            readable_no(r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#),
+            "[AUTHENTICATIONFAILED] Authentication failed."
+        );
+    }
+
+    #[test]
+    fn special_use_attributes_are_recognised() {
+        assert_eq!(special_use_of("Sent"), Some("\\Sent"));
+        assert_eq!(special_use_of(r#"Extension("\\Archive")"#), Some("\\Archive"));
+        assert_eq!(special_use_of("Marked"), None);
+    }
+}

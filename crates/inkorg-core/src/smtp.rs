@@ -1,0 +1,224 @@
+//! SMTP with lettre: connect (TLS, STARTTLS that must be offered, or plaintext only when chosen),
+//! verify the certificate or its pin, AUTH, and send. The login check stops after AUTH: no mail
+//! is sent. One of the two modules that open sockets.
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use std::net::Ipv4Addr;
+
+use crate::error::{Endpoint, Error, Protocol, Result};
+use crate::provider_answers::{classify, Verdict};
+use crate::settings::{Security, ServerSettings};
+use crate::tls::{self, Timeouts, Trust};
+
+pub(crate) fn endpoint(s: &ServerSettings) -> Endpoint {
+    Endpoint {
+        protocol: Protocol::Smtp,
+        host: s.host.clone(),
+        port: s.port,
+        security: s.security,
+        user: s.username.clone(),
+    }
+}
+
+/// The EHLO name: an address literal, so the person's machine name is not told to the server.
+fn hello() -> ClientId {
+    ClientId::Ipv4(Ipv4Addr::LOCALHOST)
+}
+
+fn tls_parameters(ep: &Endpoint, trust: &Trust, accept_any: bool) -> Result<TlsParameters> {
+    let mut b = TlsParameters::builder(ep.host.clone());
+    for pem in &trust.extra_roots_pem {
+        let cert = Certificate::from_pem(pem)
+            .map_err(|e| Error::invalid("ca_file", format!("not a PEM certificate: {e}")))?;
+        b = b.add_root_certificate(cert);
+    }
+    if accept_any || trust.pinned.is_some() {
+        // Only to read the fingerprint, or to compare it with a pin, before AUTH.
+        b = b
+            .dangerous_accept_invalid_certs(true)
+            .dangerous_accept_invalid_hostnames(true);
+    }
+    b.build_native()
+        .map_err(|e| tls::protocol_error(ep, format!("TLS setup: {e}")))
+}
+
+enum Opened {
+    Ready(Box<AsyncSmtpConnection>),
+    Untrusted(String),
+}
+
+async fn open(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, accept_any: bool) -> Result<Opened> {
+    let addr = (ep.host.as_str(), ep.port);
+    let implicit = match ep.security {
+        Security::Tls => Some(tls_parameters(ep, trust, accept_any)?),
+        _ => None,
+    };
+    let hello_name = hello();
+    let connecting = AsyncSmtpConnection::connect_tokio1(addr, Some(timeouts.connect), &hello_name, implicit, None);
+    let mut conn = match tokio::time::timeout(timeouts.connect + timeouts.command, connecting).await {
+        Err(_) => return Err(cannot_connect(ep, "no answer in time")),
+        Ok(Err(e)) if e.is_tls() && !accept_any => return Ok(Opened::Untrusted(source_text(&e))),
+        Ok(Err(e)) => return Err(connect_error(ep, &e)),
+        Ok(Ok(c)) => c,
+    };
+    if ep.security == Security::Starttls {
+        if !conn.can_starttls() {
+            conn.abort().await;
+            return Err(Error::StarttlsNotOffered {
+                endpoint: ep.clone(),
+            });
+        }
+        let params = tls_parameters(ep, trust, accept_any)?;
+        match tokio::time::timeout(timeouts.command, conn.starttls(params, &hello())).await {
+            Err(_) => return Err(cannot_connect(ep, "no answer to STARTTLS in time")),
+            Ok(Err(e)) if e.is_tls() && !accept_any => return Ok(Opened::Untrusted(source_text(&e))),
+            Ok(Err(e)) => return Err(connect_error(ep, &e)),
+            Ok(Ok(())) => {}
+        }
+    }
+    if let (Some(pin), false) = (trust.pinned.as_deref(), accept_any) {
+        if ep.security != Security::None {
+            let actual = conn.peer_certificate().ok().map(|der| tls::fingerprint(&der));
+            if actual.as_deref() != Some(pin) {
+                conn.abort().await;
+                return Ok(Opened::Untrusted(
+                    "the certificate differs from the one you accepted earlier".into(),
+                ));
+            }
+        }
+    }
+    Ok(Opened::Ready(Box::new(conn)))
+}
+
+async fn connect(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<AsyncSmtpConnection> {
+    match open(ep, trust, timeouts, false).await? {
+        Opened::Ready(c) => Ok(*c),
+        Opened::Untrusted(detail) => {
+            let probe = Trust {
+                pinned: None,
+                ..trust.clone()
+            };
+            match open(ep, &probe, timeouts, true).await? {
+                Opened::Ready(mut c) => {
+                    let fp = c.peer_certificate().ok().map(|der| tls::fingerprint(&der));
+                    c.abort().await;
+                    Err(match fp {
+                        Some(fingerprint) => Error::CertificateUntrusted {
+                            endpoint: ep.clone(),
+                            fingerprint,
+                            detail,
+                        },
+                        None => tls::protocol_error(ep, format!("TLS failed: {detail}")),
+                    })
+                }
+                Opened::Untrusted(d) => Err(tls::protocol_error(ep, format!("TLS failed: {d}"))),
+            }
+        }
+    }
+}
+
+/// Connects and authenticates. The caller either quits (login check) or sends.
+async fn connect_and_auth(
+    server: &ServerSettings,
+    password: &str,
+    trust: &Trust,
+    timeouts: &Timeouts,
+) -> Result<(AsyncSmtpConnection, Endpoint)> {
+    let ep = endpoint(server);
+    let mut conn = connect(&ep, trust, timeouts).await?;
+    let creds = Credentials::new(server.username.clone(), password.to_string());
+    let auth = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds);
+    match tokio::time::timeout(timeouts.command, auth).await {
+        Err(_) => Err(cannot_connect(&ep, "the server did not answer AUTH in time")),
+        Ok(Ok(_)) => Ok((conn, ep)),
+        Ok(Err(e)) => {
+            conn.abort().await;
+            Err(auth_error(&ep, &e))
+        }
+    }
+}
+
+fn auth_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
+    let text = e.to_string();
+    if e.is_client() && text.contains("No compatible authentication mechanism") {
+        return tls::protocol_error(
+            ep,
+            "the server offers no sign-in method Inkorg can use (AUTH PLAIN or LOGIN)",
+        );
+    }
+    if e.status().is_none() {
+        return connect_error(ep, e);
+    }
+    match classify(&text) {
+        Verdict::WrongCredentials => Error::WrongCredentials {
+            endpoint: ep.clone(),
+            server_text: text,
+        },
+        Verdict::Blocked { reason, url } => Error::BlockedByProvider {
+            endpoint: ep.clone(),
+            reason,
+            server_text: text,
+            url,
+        },
+    }
+}
+
+fn source_text(e: &lettre::transport::smtp::Error) -> String {
+    use std::error::Error as _;
+    e.source().map(|s| s.to_string()).unwrap_or_else(|| e.to_string())
+}
+
+fn cannot_connect(ep: &Endpoint, detail: &str) -> Error {
+    Error::CannotConnect {
+        endpoint: ep.clone(),
+        detail: detail.into(),
+    }
+}
+
+fn connect_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
+    let detail = source_text(e);
+    if e.status().is_some() || e.is_response() {
+        return tls::protocol_error(ep, e.to_string());
+    }
+    let detail = if detail.contains("Connection refused") {
+        "connection refused (nothing listens on that port)".to_string()
+    } else if detail.contains("failed to lookup address") {
+        "the server name was not found (DNS)".to_string()
+    } else {
+        detail
+    };
+    Error::CannotConnect {
+        endpoint: ep.clone(),
+        detail,
+    }
+}
+
+/// EHLO + AUTH, then QUIT. No mail is sent.
+pub async fn check_login(server: &ServerSettings, password: &str, trust: &Trust, timeouts: &Timeouts) -> Result<()> {
+    let (mut conn, _) = connect_and_auth(server, password, trust, timeouts).await?;
+    let _ = tokio::time::timeout(timeouts.command, conn.quit()).await;
+    Ok(())
+}
+
+/// Sends one message (already formatted, RFC 5322) to the envelope's recipients.
+pub async fn send(
+    server: &ServerSettings,
+    password: &str,
+    trust: &Trust,
+    timeouts: &Timeouts,
+    envelope: &Envelope,
+    message: &[u8],
+) -> Result<()> {
+    let (mut conn, ep) = connect_and_auth(server, password, trust, timeouts).await?;
+    let sending = conn.send(envelope, message);
+    let result = match tokio::time::timeout(timeouts.fetch, sending).await {
+        Err(_) => Err(cannot_connect(&ep, "the server did not accept the message in time")),
+        Ok(Err(e)) => Err(tls::protocol_error(&ep, format!("the message was refused: {e}"))),
+        Ok(Ok(_)) => Ok(()),
+    };
+    let _ = tokio::time::timeout(timeouts.command, conn.quit()).await;
+    result
+}

@@ -1,0 +1,339 @@
+//! Header sync of one folder over a logged-in IMAP session.
+//!
+//! First sync: newest first, in growing batches by sequence number, each batch committed at
+//! once, so the newest mail is listed while older mail still arrives. Later syncs: only UIDs
+//! above the highest stored one, flag changes since the stored HIGHESTMODSEQ (CONDSTORE) or a
+//! cheap flag scan where CONDSTORE is missing, and expunged UIDs removed (found with one
+//! `UID SEARCH ALL`, only when the counts say something was expunged). A changed UIDVALIDITY
+//! drops the folder's stored messages and syncs it again, so nothing is duplicated.
+
+use futures::TryStreamExt;
+use serde::Serialize;
+use std::collections::HashSet;
+
+use crate::error::{Endpoint, Result};
+use crate::imap::{map_imap_error, Session};
+use crate::mime::parse_headers;
+use crate::store::{FolderState, NewMessage, Store};
+use crate::tls::{protocol_error, Timeouts};
+
+/// The header fields the list, threading and the attachment mark need.
+const HEADER_FIELDS: &str =
+    "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES CONTENT-TYPE)]";
+
+/// The first batch is small so the newest mail shows at once; later ones grow to this size.
+const FIRST_BATCH: u32 = 200;
+const MAX_BATCH: u32 = 5000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    Connecting,
+    Folders,
+    Headers,
+    Flags,
+    Expunges,
+    Done,
+}
+
+/// Progress, streamed to whoever drives the sync (CLI line, UI progress bar).
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncProgress {
+    pub folder: String,
+    pub phase: SyncPhase,
+    /// Headers stored so far in this phase.
+    pub done: u32,
+    /// Headers expected in this phase (0 when unknown).
+    pub total: u32,
+}
+
+/// What one folder's sync changed.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct SyncReport {
+    pub folder: String,
+    pub new: u32,
+    pub flags_changed: u32,
+    pub expunged: u32,
+    pub total: u32,
+    /// The folder was synced from scratch (first time, or a new UIDVALIDITY).
+    pub full: bool,
+}
+
+pub(crate) struct FolderSync<'a> {
+    pub session: &'a mut Session,
+    pub endpoint: &'a Endpoint,
+    pub store: &'a Store,
+    pub account_id: i64,
+    pub timeouts: &'a Timeouts,
+    pub condstore: bool,
+}
+
+impl FolderSync<'_> {
+    pub async fn run(&mut self, folder: &str, progress: &(dyn Fn(SyncProgress) + Sync)) -> Result<SyncReport> {
+        let ep = self.endpoint.clone();
+        let select = async {
+            if self.condstore {
+                self.session.select_condstore(folder).await
+            } else {
+                self.session.select(folder).await
+            }
+        };
+        let mailbox = tokio::time::timeout(self.timeouts.command, select)
+            .await
+            .map_err(|_| protocol_error(&ep, format!("SELECT {folder} did not finish in time")))?
+            .map_err(|e| map_imap_error(&ep, e))?;
+        let uidvalidity = mailbox.uid_validity.unwrap_or(0);
+        let server_modseq = if self.condstore { mailbox.highest_modseq } else { None };
+
+        let (account_id, name) = (self.account_id, folder.to_string());
+        let folder_id = self.store.call(move |db| db.folder_id(account_id, &name)).await?;
+        let stored = self.store.call(move |db| db.folder_state(folder_id)).await?;
+
+        let mut report = SyncReport {
+            folder: folder.to_string(),
+            ..Default::default()
+        };
+        if stored.uidvalidity.is_some_and(|v| v != uidvalidity) {
+            self.store
+                .call(move |db| db.reset_folder(folder_id, uidvalidity))
+                .await?;
+        }
+        let local: Vec<u32> = self.store.call(move |db| db.local_uids(folder_id)).await?;
+        let max_local = local.last().copied();
+        let stored = if local.is_empty() {
+            FolderState::default()
+        } else {
+            stored
+        };
+
+        match max_local {
+            None => {
+                report.full = true;
+                report.new = self.initial(folder, folder_id, mailbox.exists, progress).await?;
+            }
+            Some(max) => {
+                report.new = self.fetch_new(folder, folder_id, max, progress).await?;
+                report.flags_changed = self
+                    .flag_changes(folder, folder_id, max, stored.highestmodseq, progress)
+                    .await?;
+                let local_count = local.len() as u32 + report.new;
+                report.expunged = self
+                    .expunges(folder, folder_id, local, mailbox.exists, local_count, progress)
+                    .await?;
+            }
+        }
+
+        let state = FolderState {
+            uidvalidity: Some(uidvalidity),
+            uidnext: mailbox.uid_next,
+            highestmodseq: server_modseq,
+        };
+        report.total = self
+            .store
+            .call(move |db| {
+                db.set_folder_state(folder_id, state)?;
+                db.count(folder_id)
+            })
+            .await?;
+        progress(SyncProgress {
+            folder: folder.to_string(),
+            phase: SyncPhase::Done,
+            done: report.total,
+            total: report.total,
+        });
+        Ok(report)
+    }
+
+    fn query(&self) -> String {
+        let modseq = if self.condstore { " MODSEQ" } else { "" };
+        format!("(UID FLAGS RFC822.SIZE INTERNALDATE{modseq} {HEADER_FIELDS})")
+    }
+
+    /// Newest first by sequence number, in batches that grow from FIRST_BATCH to MAX_BATCH.
+    async fn initial(
+        &mut self,
+        folder: &str,
+        folder_id: i64,
+        exists: u32,
+        progress: &(dyn Fn(SyncProgress) + Sync),
+    ) -> Result<u32> {
+        let query = self.query();
+        let mut hi = exists;
+        let mut batch = FIRST_BATCH;
+        let mut stored = 0;
+        while hi >= 1 {
+            let lo = hi.saturating_sub(batch - 1).max(1);
+            let msgs = self.fetch(false, &format!("{lo}:{hi}"), &query, None).await?;
+            stored += msgs.len() as u32;
+            self.store
+                .call(move |db| db.insert_messages(folder_id, &msgs))
+                .await?;
+            progress(SyncProgress {
+                folder: folder.to_string(),
+                phase: SyncPhase::Headers,
+                done: stored,
+                total: exists,
+            });
+            if lo == 1 {
+                break;
+            }
+            hi = lo - 1;
+            batch = (batch * 4).min(MAX_BATCH);
+        }
+        Ok(stored)
+    }
+
+    async fn fetch_new(
+        &mut self,
+        folder: &str,
+        folder_id: i64,
+        max_local: u32,
+        progress: &(dyn Fn(SyncProgress) + Sync),
+    ) -> Result<u32> {
+        let query = self.query();
+        let set = format!("{}:*", max_local + 1);
+        // "N:*" always returns the last message, even when its UID is below N.
+        let msgs = self.fetch(true, &set, &query, Some(max_local)).await?;
+        let n = msgs.len() as u32;
+        for chunk in msgs.chunks(MAX_BATCH as usize) {
+            let chunk = chunk.to_vec();
+            self.store
+                .call(move |db| db.insert_messages(folder_id, &chunk))
+                .await?;
+        }
+        progress(SyncProgress {
+            folder: folder.to_string(),
+            phase: SyncPhase::Headers,
+            done: n,
+            total: n,
+        });
+        Ok(n)
+    }
+
+    async fn flag_changes(
+        &mut self,
+        folder: &str,
+        folder_id: i64,
+        max_local: u32,
+        since: Option<u64>,
+        progress: &(dyn Fn(SyncProgress) + Sync),
+    ) -> Result<u32> {
+        let query = match (self.condstore, since) {
+            (true, Some(m)) => format!("(UID FLAGS) (CHANGEDSINCE {m})"),
+            _ => "(UID FLAGS)".to_string(),
+        };
+        let fetches = self.raw_fetch(true, &format!("1:{max_local}"), &query).await?;
+        let changes: Vec<(u32, Vec<String>, Option<u64>)> = fetches
+            .iter()
+            .filter_map(|f| Some((f.uid?, flags_of(f), f.modseq)))
+            .filter(|(uid, _, _)| *uid <= max_local)
+            .collect();
+        let changed = self
+            .store
+            .call(move |db| db.update_flags(folder_id, &changes))
+            .await? as u32;
+        progress(SyncProgress {
+            folder: folder.to_string(),
+            phase: SyncPhase::Flags,
+            done: changed,
+            total: changed,
+        });
+        Ok(changed)
+    }
+
+    async fn expunges(
+        &mut self,
+        folder: &str,
+        folder_id: i64,
+        local_before: Vec<u32>,
+        exists: u32,
+        local_count: u32,
+        progress: &(dyn Fn(SyncProgress) + Sync),
+    ) -> Result<u32> {
+        // Local UIDs are a superset of the server's: equal counts mean nothing was expunged.
+        if local_count <= exists {
+            return Ok(0);
+        }
+        let ep = self.endpoint.clone();
+        let search = self.session.uid_search("ALL");
+        let on_server: HashSet<u32> = tokio::time::timeout(self.timeouts.fetch, search)
+            .await
+            .map_err(|_| protocol_error(&ep, "UID SEARCH did not finish in time"))?
+            .map_err(|e| map_imap_error(&ep, e))?;
+        let gone: Vec<u32> = local_before
+            .into_iter()
+            .filter(|u| !on_server.contains(u))
+            .collect();
+        let n = self
+            .store
+            .call(move |db| db.delete_uids(folder_id, &gone))
+            .await? as u32;
+        progress(SyncProgress {
+            folder: folder.to_string(),
+            phase: SyncPhase::Expunges,
+            done: n,
+            total: n,
+        });
+        Ok(n)
+    }
+
+    async fn raw_fetch(&mut self, uid: bool, set: &str, query: &str) -> Result<Vec<async_imap::types::Fetch>> {
+        let ep = self.endpoint.clone();
+        let limit = self.timeouts.fetch;
+        let session = &mut *self.session;
+        let work = async move {
+            if uid {
+                session.uid_fetch(set, query).await?.try_collect::<Vec<_>>().await
+            } else {
+                session.fetch(set, query).await?.try_collect::<Vec<_>>().await
+            }
+        };
+        tokio::time::timeout(limit, work)
+            .await
+            .map_err(|_| protocol_error(&ep, format!("FETCH {set} did not finish in time")))?
+            .map_err(|e| map_imap_error(&ep, e))
+    }
+
+    /// Fetches and decodes headers; with `above`, drops UIDs not above it.
+    async fn fetch(&mut self, uid: bool, set: &str, query: &str, above: Option<u32>) -> Result<Vec<NewMessage>> {
+        let fetches = self.raw_fetch(uid, set, query).await?;
+        let msgs = tokio::task::spawn_blocking(move || {
+            fetches
+                .iter()
+                .filter_map(|f| {
+                    let uid = f.uid?;
+                    if above.is_some_and(|a| uid <= a) {
+                        return None;
+                    }
+                    Some(NewMessage {
+                        uid,
+                        flags: flags_of(f),
+                        modseq: f.modseq,
+                        internal_date: f.internal_date().map(|d| d.timestamp()),
+                        size: f.size,
+                        header: parse_headers(f.header().unwrap_or_default()),
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| protocol_error(self.endpoint, format!("decoding headers: {e}")))?;
+        Ok(msgs)
+    }
+}
+
+fn flags_of(f: &async_imap::types::Fetch) -> Vec<String> {
+    use async_imap::types::Flag;
+    f.flags()
+        .filter_map(|flag| match flag {
+            Flag::Seen => Some("\\Seen".to_string()),
+            Flag::Answered => Some("\\Answered".to_string()),
+            Flag::Flagged => Some("\\Flagged".to_string()),
+            Flag::Deleted => Some("\\Deleted".to_string()),
+            Flag::Draft => Some("\\Draft".to_string()),
+            // \Recent is per-session and would make every sync look like a change.
+            Flag::Recent | Flag::MayCreate => None,
+            Flag::Custom(c) => Some(c.to_string()),
+        })
+        .collect()
+}
