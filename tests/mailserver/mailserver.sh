@@ -7,6 +7,7 @@
 #   mailserver.sh flag USER UIDS FLAG [remove]   add (or remove) a flag, e.g. '\Seen', on UIDs
 #   mailserver.sh expunge USER UIDS  delete and expunge the given UIDs
 #   mailserver.sh new-uidvalidity USER   give USER's INBOX a new UIDVALIDITY (same mail)
+#   mailserver.sh reset USER         empty USER's INBOX (and forget what was seeded)
 #   mailserver.sh stop
 #
 # What runs (all loopback, high ports, so nothing clashes with a system mail server):
@@ -24,7 +25,8 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAULT_ROOT=$HOME/.cache/inkorg-mailserver; fi
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
-USERS=(alice bob)
+# alice and bob are for people and demos; the others give each test its own mailbox.
+USERS=(alice bob carol dave erin frank gina hugo)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail
@@ -387,6 +389,14 @@ new_uidvalidity() {
   doveadm_main force-resync -u "$user" INBOX
 }
 
+reset() {
+  local user local_part
+  user=$(user_of "${1:?usage: reset USER}")
+  local_part=${user%@*}
+  doveadm_main expunge -u "$user" mailbox INBOX all
+  rm -f "$ROOT/home/$local_part/expected.tsv"
+}
+
 case "${1:-}" in
   start) start ;;
   env) env_lines ;;
@@ -394,6 +404,7 @@ case "${1:-}" in
   flag) shift; flag "$@" ;;
   expunge) shift; expunge "$@" ;;
   new-uidvalidity) shift; new_uidvalidity "$@" ;;
+  reset) shift; reset "$@" ;;
   stop) ensure_user; stop ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
 esac

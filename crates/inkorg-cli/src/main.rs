@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "inkorg-cli", version, about = "Inkorg's mail engine from a terminal")]
+#[command(
+    name = "inkorg-cli",
+    version,
+    about = "Inkorg's mail engine from a terminal"
+)]
 struct Cli {
     /// Profile directory (default: the platform's app-data dir).
     #[arg(long, global = true, env = "INKORG_DATA_DIR", value_name = "DIR")]
@@ -134,15 +138,30 @@ async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Login(args) => login(&engine, args).await,
         Command::Sync => sync(&engine).await,
-        Command::List { folder, limit, offset, json } => list(&engine, &folder, limit, offset, json).await,
+        Command::List {
+            folder,
+            limit,
+            offset,
+            json,
+        } => list(&engine, &folder, limit, offset, json).await,
         Command::Status { json } => status(&engine, json).await,
-        Command::Send { to, cc, subject, body } => {
+        Command::Send {
+            to,
+            cc,
+            subject,
+            body,
+        } => {
             let body = match body {
                 Some(b) => b,
                 None => read_stdin_all()?,
             };
             engine
-                .send(&OutgoingMessage { to, cc, subject, body })
+                .send(&OutgoingMessage {
+                    to,
+                    cc,
+                    subject,
+                    body,
+                })
                 .await?;
             println!("sent");
             Ok(())
@@ -159,11 +178,20 @@ fn read_stdin_all() -> Result<String, Error> {
     let mut s = String::new();
     std::io::stdin()
         .read_to_string(&mut s)
-        .map_err(|e| Error::InvalidInput { field: "stdin".into(), message: e.to_string() })?;
+        .map_err(|e| Error::InvalidInput {
+            field: "stdin".into(),
+            message: e.to_string(),
+        })?;
     Ok(s)
 }
 
-fn server(which: &str, host: String, port: Option<String>, security: &str, user: String) -> Result<ServerSettings, Error> {
+fn server(
+    which: &str,
+    host: String,
+    port: Option<String>,
+    security: &str,
+    user: String,
+) -> Result<ServerSettings, Error> {
     let security: Security = security.parse()?;
     let port = match port {
         Some(p) => inkorg_core::settings::parse_port(&format!("{which}.port"), &p)?,
@@ -174,7 +202,12 @@ fn server(which: &str, host: String, port: Option<String>, security: &str, user:
             _ => 587,
         },
     };
-    Ok(ServerSettings { host, port, security, username: user })
+    Ok(ServerSettings {
+        host,
+        port,
+        security,
+        username: user,
+    })
 }
 
 fn read_password(from_stdin: bool) -> Result<String, Error> {
@@ -203,22 +236,44 @@ async fn login(engine: &Engine, a: LoginArgs) -> Result<(), Error> {
     let settings = AccountSettings {
         email: a.email,
         display_name: a.name,
-        imap: server("imap", a.imap_host, a.imap_port, &a.imap_security, a.imap_user)?,
-        smtp: server("smtp", a.smtp_host, a.smtp_port, &a.smtp_security, a.smtp_user)?,
+        imap: server(
+            "imap",
+            a.imap_host,
+            a.imap_port,
+            &a.imap_security,
+            a.imap_user,
+        )?,
+        smtp: server(
+            "smtp",
+            a.smtp_host,
+            a.smtp_port,
+            &a.smtp_security,
+            a.smtp_user,
+        )?,
         ca_file: a.ca_file,
     };
     let creds = Credentials {
         imap_password: read_password(a.password_stdin)?,
-        smtp_password: std::env::var("INKORG_SMTP_PASSWORD").ok().filter(|p| !p.is_empty()),
+        smtp_password: std::env::var("INKORG_SMTP_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()),
     };
-    let outcome = engine.login(&settings, &creds, &a.accept_fingerprint).await?;
+    let outcome = engine
+        .login(&settings, &creds, &a.accept_fingerprint)
+        .await?;
     for (host, port, fp) in &outcome.pinned {
         println!("pinned the certificate of {host}:{port} (SHA-256 {fp})");
     }
     let s = &outcome.settings;
     println!(
         "logged in as {}: IMAP {}:{} ({}) and SMTP {}:{} ({}) verified",
-        s.email, s.imap.host, s.imap.port, s.imap.security, s.smtp.host, s.smtp.port, s.smtp.security
+        s.email,
+        s.imap.host,
+        s.imap.port,
+        s.imap.security,
+        s.smtp.host,
+        s.smtp.port,
+        s.smtp.security
     );
     Ok(())
 }
@@ -247,15 +302,26 @@ async fn sync(engine: &Engine) -> Result<(), Error> {
     Ok(())
 }
 
-async fn list(engine: &Engine, folder: &str, limit: u32, offset: u32, json: bool) -> Result<(), Error> {
+async fn list(
+    engine: &Engine,
+    folder: &str,
+    limit: u32,
+    offset: u32,
+    json: bool,
+) -> Result<(), Error> {
     let messages = engine.list(folder, limit, offset).await?;
     if json {
-        let text = serde_json::to_string_pretty(&messages).map_err(|e| Error::Storage(e.to_string()))?;
+        let text =
+            serde_json::to_string_pretty(&messages).map_err(|e| Error::Storage(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
     for m in &messages {
-        let from = if m.from_name.is_empty() { &m.from_addr } else { &m.from_name };
+        let from = if m.from_name.is_empty() {
+            &m.from_addr
+        } else {
+            &m.from_name
+        };
         println!(
             "{} {}{} {:<24} {}",
             format_date(m.date),
@@ -275,13 +341,33 @@ async fn status(engine: &Engine, json: bool) -> Result<(), Error> {
         println!("{text}");
         return Ok(());
     }
-    println!("account:  {} {}", st.email, if st.display_name.is_empty() { String::new() } else { format!("({})", st.display_name) });
-    println!("incoming: {}:{} {} as {}", st.imap.host, st.imap.port, st.imap.security, st.imap.username);
-    println!("outgoing: {}:{} {} as {}", st.smtp.host, st.smtp.port, st.smtp.security, st.smtp.username);
+    println!(
+        "account:  {} {}",
+        st.email,
+        if st.display_name.is_empty() {
+            String::new()
+        } else {
+            format!("({})", st.display_name)
+        }
+    );
+    println!(
+        "incoming: {}:{} {} as {}",
+        st.imap.host, st.imap.port, st.imap.security, st.imap.username
+    );
+    println!(
+        "outgoing: {}:{} {} as {}",
+        st.smtp.host, st.smtp.port, st.smtp.security, st.smtp.username
+    );
     println!("data:     {}", st.data_dir.display());
     for f in &st.folders {
-        let synced = f.last_sync.map(format_date).unwrap_or_else(|| "never synced".into());
-        println!("folder:   {:<20} {:>6} messages, {:>5} unread, {}", f.name, f.total, f.unread, synced);
+        let synced = f
+            .last_sync
+            .map(format_date)
+            .unwrap_or_else(|| "never synced".into());
+        println!(
+            "folder:   {:<20} {:>6} messages, {:>5} unread, {}",
+            f.name, f.total, f.unread, synced
+        );
     }
     Ok(())
 }
@@ -310,7 +396,11 @@ fn format_date(ts: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", secs / 3600, secs % 3600 / 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60
+    )
 }
 
 #[cfg(test)]
@@ -326,11 +416,22 @@ mod tests {
 
     #[test]
     fn default_ports_follow_the_security_mode() {
-        let s = |w, sec| server(w, "h".into(), None, sec, String::new()).unwrap().port;
+        let s = |w, sec| {
+            server(w, "h".into(), None, sec, String::new())
+                .unwrap()
+                .port
+        };
         assert_eq!(s("imap", "tls"), 993);
         assert_eq!(s("imap", "starttls"), 143);
         assert_eq!(s("smtp", "tls"), 465);
         assert_eq!(s("smtp", "starttls"), 587);
-        assert!(server("imap", "h".into(), Some("70000".into()), "tls", String::new()).is_err());
+        assert!(server(
+            "imap",
+            "h".into(),
+            Some("70000".into()),
+            "tls",
+            String::new()
+        )
+        .is_err());
     }
 }

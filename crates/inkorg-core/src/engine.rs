@@ -39,7 +39,10 @@ impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Credentials")
             .field("imap_password", &"<hidden>")
-            .field("smtp_password", &self.smtp_password.as_ref().map(|_| "<hidden>"))
+            .field(
+                "smtp_password",
+                &self.smtp_password.as_ref().map(|_| "<hidden>"),
+            )
             .finish()
     }
 }
@@ -102,6 +105,11 @@ impl Engine {
         })
     }
 
+    /// The random id that keeps this profile's keyring entries apart from other profiles'.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }
@@ -142,8 +150,12 @@ impl Engine {
             .iter()
             .map(|f| normalize_fingerprint(f))
             .collect::<Result<_>>()?;
-        let imap_trust = self.trust_for(&settings, &settings.imap.host, settings.imap.port).await?;
-        let smtp_trust = self.trust_for(&settings, &settings.smtp.host, settings.smtp.port).await?;
+        let imap_trust = self
+            .trust_for(&settings, &settings.imap.host, settings.imap.port)
+            .await?;
+        let smtp_trust = self
+            .trust_for(&settings, &settings.smtp.host, settings.smtp.port)
+            .await?;
         let imap_check = with_consent(imap_trust, &accepted, |trust| {
             let (s, pw, t) = (&settings.imap, creds.imap_password.as_str(), self.timeouts);
             async move {
@@ -223,11 +235,13 @@ impl Engine {
     }
 
     async fn password(&self, email: &str, role: Role) -> Result<String> {
-        secrets::load(&self.secret(email, role)).await?.ok_or_else(|| {
-            Error::Keyring(format!(
-                "no password for {email} in the keyring; log in again"
-            ))
-        })
+        secrets::load(&self.secret(email, role))
+            .await?
+            .ok_or_else(|| {
+                Error::Keyring(format!(
+                    "no password for {email} in the keyring; log in again"
+                ))
+            })
     }
 
     /// Syncs the folder list and INBOX headers. Progress goes to `progress` as it happens.
@@ -283,10 +297,7 @@ impl Engine {
         let name = folder.to_string();
         self.store
             .call(move |db| {
-                let exists = db
-                    .folders(account.id)?
-                    .into_iter()
-                    .any(|f| f.name == name);
+                let exists = db.folders(account.id)?.into_iter().any(|f| f.name == name);
                 if !exists {
                     return Err(Error::NotFound(format!("no folder named \"{name}\"")));
                 }
@@ -326,7 +337,11 @@ impl Engine {
     pub async fn send(&self, msg: &OutgoingMessage) -> Result<()> {
         let account = self.account().await?;
         let s = &account.settings;
-        let role = if account.smtp_own_password { Role::Smtp } else { Role::Imap };
+        let role = if account.smtp_own_password {
+            Role::Smtp
+        } else {
+            Role::Imap
+        };
         let password = self.password(&s.email, role).await?;
         let from: Mailbox = format!("{} <{}>", s.display_name, s.email)
             .parse()
@@ -353,7 +368,15 @@ impl Engine {
             .body(msg.body.clone())
             .map_err(|e| Error::invalid("message", e.to_string()))?;
         let trust = self.trust_for(s, &s.smtp.host, s.smtp.port).await?;
-        smtp::send(&s.smtp, &password, &trust, &self.timeouts, email.envelope(), &email.formatted()).await
+        smtp::send(
+            &s.smtp,
+            &password,
+            &trust,
+            &self.timeouts,
+            email.envelope(),
+            &email.formatted(),
+        )
+        .await
     }
 
     /// Disconnects the account: deletes its passwords from the keyring, and its settings,

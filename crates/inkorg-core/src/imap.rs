@@ -160,7 +160,12 @@ async fn untrusted(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, detail: St
 
 type Opened = std::result::Result<MailStream, HandshakeFailure>;
 
-async fn open_stream(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, accept_any: bool) -> Result<Opened> {
+async fn open_stream(
+    ep: &Endpoint,
+    trust: &Trust,
+    timeouts: &Timeouts,
+    accept_any: bool,
+) -> Result<Opened> {
     let mut tcp = tls::tcp_connect(ep, timeouts).await?;
     match ep.security {
         Security::None => Ok(Ok(MailStream::Plain(tcp))),
@@ -187,7 +192,9 @@ async fn starttls_preamble(ep: &Endpoint, tcp: &mut TcpStream, limit: Duration) 
         }
         let mut offered = capability_has_starttls(&greeting);
         if !offered {
-            tcp.write_all(b"i0 CAPABILITY\r\n").await.map_err(|e| e.to_string())?;
+            tcp.write_all(b"i0 CAPABILITY\r\n")
+                .await
+                .map_err(|e| e.to_string())?;
             loop {
                 let line = reader.line(tcp).await?;
                 if line.starts_with("* CAPABILITY") {
@@ -200,7 +207,9 @@ async fn starttls_preamble(ep: &Endpoint, tcp: &mut TcpStream, limit: Duration) 
         if !offered {
             return Ok(false);
         }
-        tcp.write_all(b"i1 STARTTLS\r\n").await.map_err(|e| e.to_string())?;
+        tcp.write_all(b"i1 STARTTLS\r\n")
+            .await
+            .map_err(|e| e.to_string())?;
         loop {
             let line = reader.line(tcp).await?;
             if line.starts_with("i1 OK") {
@@ -267,7 +276,11 @@ pub struct RemoteFolder {
     pub selectable: bool,
 }
 
-pub async fn list_folders(session: &mut Session, ep: &Endpoint, timeouts: &Timeouts) -> Result<Vec<RemoteFolder>> {
+pub async fn list_folders(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+) -> Result<Vec<RemoteFolder>> {
     let work = async {
         let stream = session
             .list(Some(""), Some("*"))
@@ -277,11 +290,7 @@ pub async fn list_folders(session: &mut Session, ep: &Endpoint, timeouts: &Timeo
         let mut out = Vec::new();
         for n in names {
             let n = n.map_err(|e| map_imap_error(ep, e))?;
-            let attrs: Vec<String> = n
-                .attributes()
-                .iter()
-                .map(|a| format!("{a:?}"))
-                .collect();
+            let attrs: Vec<String> = n.attributes().iter().map(|a| format!("{a:?}")).collect();
             let special_use = attrs
                 .iter()
                 .find_map(|a| special_use_of(a))
@@ -314,7 +323,9 @@ fn special_use_of(attr: &str) -> Option<&'static str> {
         ("flagged", "\\Flagged"),
     ]
     .into_iter()
-    .find(|(k, _)| a == *k || a.ends_with(&format!("\\\\{k}\")")) || a.ends_with(&format!("\\{k}\")")))
+    .find(|(k, _)| {
+        a == *k || a.ends_with(&format!("\\\\{k}\")")) || a.ends_with(&format!("\\{k}\")"))
+    })
     .map(|(_, v)| v)
 }
 
@@ -342,7 +353,9 @@ mod tests {
             "[ALERT] Application-specific password required: https://x.example/y (Failure)"
         );
         assert_eq!(
-            readable_no(r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#),
+            readable_no(
+                r#"code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#
+            ),
             "[AUTHENTICATIONFAILED] Authentication failed."
         );
     }
@@ -350,7 +363,10 @@ mod tests {
     #[test]
     fn special_use_attributes_are_recognised() {
         assert_eq!(special_use_of("Sent"), Some("\\Sent"));
-        assert_eq!(special_use_of(r#"Extension("\\Archive")"#), Some("\\Archive"));
+        assert_eq!(
+            special_use_of(r#"Extension("\\Archive")"#),
+            Some("\\Archive")
+        );
         assert_eq!(special_use_of("Marked"), None);
     }
 }

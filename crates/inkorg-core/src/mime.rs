@@ -48,7 +48,9 @@ pub fn parse_headers(raw: &[u8]) -> HeaderSummary {
         .content_type()
         .map(|ct| {
             ct.ctype().eq_ignore_ascii_case("multipart")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("mixed"))
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("mixed"))
         })
         .unwrap_or(false);
     HeaderSummary {

@@ -39,7 +39,12 @@ fn sender_names_decode_in_every_form() {
     ];
     for from in cases {
         let h = parse(&[from]);
-        assert_eq!(h.from_name, "Åsa Öberg", "{}", String::from_utf8_lossy(from));
+        assert_eq!(
+            h.from_name,
+            "Åsa Öberg",
+            "{}",
+            String::from_utf8_lossy(from)
+        );
         assert_eq!(h.from_addr, "asa.oberg@example.se");
     }
 }
@@ -61,13 +66,20 @@ fn recipients_ids_threading_and_date_are_extracted() {
     assert_eq!(h.date, Some(1_767_600_000));
     assert_eq!(h.message_id.as_deref(), Some("seed-4.alice@inkorg.test"));
     assert_eq!(h.in_reply_to.as_deref(), Some("seed-3.alice@inkorg.test"));
-    assert_eq!(h.references, "seed-0.alice@inkorg.test seed-3.alice@inkorg.test");
+    assert_eq!(
+        h.references,
+        "seed-0.alice@inkorg.test seed-3.alice@inkorg.test"
+    );
     assert!(h.has_attachment);
 }
 
 #[test]
 fn broken_headers_lose_nothing_and_never_panic() {
-    let h = parse(&[b"Subject: =?UTF-8?B?not base64!?=", b"Date: yesterday-ish", b"From: <<>>"]);
+    let h = parse(&[
+        b"Subject: =?UTF-8?B?not base64!?=",
+        b"Date: yesterday-ish",
+        b"From: <<>>",
+    ]);
     assert!(h.date.is_none());
     let _ = parse_headers(b"");
     let _ = parse_headers(b"\xff\xfe\x00garbage without colon");
@@ -78,7 +90,13 @@ fn broken_headers_lose_nothing_and_never_panic() {
 
 #[test]
 fn valid_utf8_headers_are_not_copied() {
-    assert!(matches!(utf8_header_lines(b"Subject: ok\r\n"), Cow::Borrowed(_)));
+    assert!(matches!(
+        utf8_header_lines(b"Subject: ok\r\n"),
+        Cow::Borrowed(_)
+    ));
     let fixed = utf8_header_lines(b"Subject: \xe5\r\nFrom: \xc3\xa5\r\n");
-    assert_eq!(std::str::from_utf8(&fixed).unwrap(), "Subject: å\r\nFrom: å\r\n");
+    assert_eq!(
+        std::str::from_utf8(&fixed).unwrap(),
+        "Subject: å\r\nFrom: å\r\n"
+    );
 }

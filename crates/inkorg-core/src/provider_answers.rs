@@ -54,7 +54,10 @@ pub fn classify(text: &str) -> Verdict {
         return blocked(BlockReason::OauthRequired);
     }
     // Microsoft 365 answers a bare "LOGIN failed." to password sign-ins it will never allow.
-    if t.trim_end_matches(['.', '"', ')']).ends_with("login failed") && !t.contains("[auth") {
+    if t.trim_end_matches(['.', '"', ')'])
+        .ends_with("login failed")
+        && !t.contains("[auth")
+    {
         return blocked(BlockReason::OauthRequired);
     }
     if t.contains("authenticationfailed")
@@ -124,7 +127,10 @@ mod tests {
                 None => assert_eq!(got, Verdict::WrongCredentials, "{text}"),
                 Some(r) => assert_eq!(
                     got,
-                    Verdict::Blocked { reason: *r, url: url.map(String::from) },
+                    Verdict::Blocked {
+                        reason: *r,
+                        url: url.map(String::from)
+                    },
                     "{text}"
                 ),
             }
@@ -145,7 +151,10 @@ mod tests {
         let unknown = r#"no response: code: Some(Alert), info: Some("Your account is on hold")"#;
         assert!(matches!(
             classify(unknown),
-            Verdict::Blocked { reason: BlockReason::Other, .. }
+            Verdict::Blocked {
+                reason: BlockReason::Other,
+                ..
+            }
         ));
         // Dovecot's ordinary refusal.
         let dovecot = r#"no response: code: None, info: Some("[AUTHENTICATIONFAILED] Authentication failed.")"#;

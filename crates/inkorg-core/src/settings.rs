@@ -146,9 +146,7 @@ pub fn normalize_email(raw: &str) -> Result<String> {
     if local.chars().count() > 64 {
         return Err(Error::invalid(field, "the part before the @ is too long"));
     }
-    let bad_local = |c: char| {
-        c.is_whitespace() || c.is_control() || "\"(),:;<>@[\\]".contains(c)
-    };
+    let bad_local = |c: char| c.is_whitespace() || c.is_control() || "\"(),:;<>@[\\]".contains(c);
     if local.chars().any(bad_local) {
         return Err(Error::invalid(
             field,
@@ -170,7 +168,8 @@ fn normalize_domain(raw: &str) -> std::result::Result<String, String> {
     if raw.is_empty() {
         return Err("nothing after the @".into());
     }
-    let ascii = idna::domain_to_ascii(raw).map_err(|_| format!("\"{raw}\" is not a valid domain"))?;
+    let ascii =
+        idna::domain_to_ascii(raw).map_err(|_| format!("\"{raw}\" is not a valid domain"))?;
     if !ascii.contains('.') {
         return Err(format!("\"{raw}\" is not a full domain (like example.com)"));
     }
@@ -210,8 +209,8 @@ pub fn normalize_host(raw: &str) -> std::result::Result<String, String> {
         return Ok(ip.to_string());
     }
     let name = raw.trim_end_matches('.');
-    let ascii = idna::domain_to_ascii(name)
-        .map_err(|_| format!("\"{raw}\" is not a valid server name"))?;
+    let ascii =
+        idna::domain_to_ascii(name).map_err(|_| format!("\"{raw}\" is not a valid server name"))?;
     if ascii.is_empty() {
         return Err(format!("\"{raw}\" is not a valid server name"));
     }

@@ -24,13 +24,20 @@ fn account(email: &str) -> AccountSettings {
 fn addresses_people_type_are_accepted_and_normalised() {
     let cases = [
         ("  anna@Example.SE ", "anna@example.se"),
-        ("first.last+tag@sub.example.com", "first.last+tag@sub.example.com"),
+        (
+            "first.last+tag@sub.example.com",
+            "first.last+tag@sub.example.com",
+        ),
         ("kalle@räksmörgås.se", "kalle@xn--rksmrgs-5wao1o.se"),
         ("jöns@exempel.se", "jöns@exempel.se"),
         ("a@b.c.", "a@b.c"),
     ];
     for (typed, want) in cases {
-        assert_eq!(normalize_email(typed).ok().as_deref(), Some(want), "{typed}");
+        assert_eq!(
+            normalize_email(typed).ok().as_deref(),
+            Some(want),
+            "{typed}"
+        );
     }
 }
 
@@ -44,7 +51,7 @@ fn malformed_addresses_get_a_reason() {
         ("anna@localhost", "full domain"),
         ("an na@example.se", "not allowed"),
         (".anna@example.se", "dot"),
-        ("anna@exa mple.se", "example"),
+        ("anna@exa mple.se", "not allowed in a host name"),
         ("anna@-bad.se", "starts or ends"),
     ];
     for (typed, reason) in cases {
@@ -79,16 +86,26 @@ fn empty_host_and_port_zero_are_refused_per_field() {
 
     let mut a = account("a@example.se");
     a.smtp.port = 0;
-    assert!(a.validated().unwrap_err().to_string().starts_with("smtp.port"));
+    assert!(a
+        .validated()
+        .unwrap_err()
+        .to_string()
+        .starts_with("smtp.port"));
 }
 
 #[test]
 fn hosts_may_be_names_idn_or_ip_literals() {
-    assert_eq!(normalize_host("IMAP.Example.se").unwrap(), "imap.example.se");
+    assert_eq!(
+        normalize_host("IMAP.Example.se").unwrap(),
+        "imap.example.se"
+    );
     assert_eq!(normalize_host("127.0.0.1").unwrap(), "127.0.0.1");
     assert_eq!(normalize_host("[::1]").unwrap(), "::1");
     assert_eq!(normalize_host("localhost").unwrap(), "localhost");
-    assert_eq!(normalize_host("post.räksmörgås.se").unwrap(), "post.xn--rksmrgs-5wao1o.se");
+    assert_eq!(
+        normalize_host("post.räksmörgås.se").unwrap(),
+        "post.xn--rksmrgs-5wao1o.se"
+    );
     assert!(normalize_host("bad host").is_err());
     assert!(normalize_host("bad_/host").is_err());
 }

@@ -50,15 +50,27 @@ enum Opened {
     Untrusted(String),
 }
 
-async fn open(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, accept_any: bool) -> Result<Opened> {
+async fn open(
+    ep: &Endpoint,
+    trust: &Trust,
+    timeouts: &Timeouts,
+    accept_any: bool,
+) -> Result<Opened> {
     let addr = (ep.host.as_str(), ep.port);
     let implicit = match ep.security {
         Security::Tls => Some(tls_parameters(ep, trust, accept_any)?),
         _ => None,
     };
     let hello_name = hello();
-    let connecting = AsyncSmtpConnection::connect_tokio1(addr, Some(timeouts.connect), &hello_name, implicit, None);
-    let mut conn = match tokio::time::timeout(timeouts.connect + timeouts.command, connecting).await {
+    let connecting = AsyncSmtpConnection::connect_tokio1(
+        addr,
+        Some(timeouts.connect),
+        &hello_name,
+        implicit,
+        None,
+    );
+    let mut conn = match tokio::time::timeout(timeouts.connect + timeouts.command, connecting).await
+    {
         Err(_) => return Err(cannot_connect(ep, "no answer in time")),
         Ok(Err(e)) if e.is_tls() && !accept_any => return Ok(Opened::Untrusted(source_text(&e))),
         Ok(Err(e)) => return Err(connect_error(ep, &e)),
@@ -74,14 +86,19 @@ async fn open(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, accept_any: boo
         let params = tls_parameters(ep, trust, accept_any)?;
         match tokio::time::timeout(timeouts.command, conn.starttls(params, &hello())).await {
             Err(_) => return Err(cannot_connect(ep, "no answer to STARTTLS in time")),
-            Ok(Err(e)) if e.is_tls() && !accept_any => return Ok(Opened::Untrusted(source_text(&e))),
+            Ok(Err(e)) if e.is_tls() && !accept_any => {
+                return Ok(Opened::Untrusted(source_text(&e)))
+            }
             Ok(Err(e)) => return Err(connect_error(ep, &e)),
             Ok(Ok(())) => {}
         }
     }
     if let (Some(pin), false) = (trust.pinned.as_deref(), accept_any) {
         if ep.security != Security::None {
-            let actual = conn.peer_certificate().ok().map(|der| tls::fingerprint(&der));
+            let actual = conn
+                .peer_certificate()
+                .ok()
+                .map(|der| tls::fingerprint(&der));
             if actual.as_deref() != Some(pin) {
                 conn.abort().await;
                 return Ok(Opened::Untrusted(
@@ -132,7 +149,10 @@ async fn connect_and_auth(
     let creds = Credentials::new(server.username.clone(), password.to_string());
     let auth = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds);
     match tokio::time::timeout(timeouts.command, auth).await {
-        Err(_) => Err(cannot_connect(&ep, "the server did not answer AUTH in time")),
+        Err(_) => Err(cannot_connect(
+            &ep,
+            "the server did not answer AUTH in time",
+        )),
         Ok(Ok(_)) => Ok((conn, ep)),
         Ok(Err(e)) => {
             conn.abort().await;
@@ -168,7 +188,9 @@ fn auth_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
 
 fn source_text(e: &lettre::transport::smtp::Error) -> String {
     use std::error::Error as _;
-    e.source().map(|s| s.to_string()).unwrap_or_else(|| e.to_string())
+    e.source()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| e.to_string())
 }
 
 fn cannot_connect(ep: &Endpoint, detail: &str) -> Error {
@@ -197,7 +219,12 @@ fn connect_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
 }
 
 /// EHLO + AUTH, then QUIT. No mail is sent.
-pub async fn check_login(server: &ServerSettings, password: &str, trust: &Trust, timeouts: &Timeouts) -> Result<()> {
+pub async fn check_login(
+    server: &ServerSettings,
+    password: &str,
+    trust: &Trust,
+    timeouts: &Timeouts,
+) -> Result<()> {
     let (mut conn, _) = connect_and_auth(server, password, trust, timeouts).await?;
     let _ = tokio::time::timeout(timeouts.command, conn.quit()).await;
     Ok(())
@@ -215,8 +242,14 @@ pub async fn send(
     let (mut conn, ep) = connect_and_auth(server, password, trust, timeouts).await?;
     let sending = conn.send(envelope, message);
     let result = match tokio::time::timeout(timeouts.fetch, sending).await {
-        Err(_) => Err(cannot_connect(&ep, "the server did not accept the message in time")),
-        Ok(Err(e)) => Err(tls::protocol_error(&ep, format!("the message was refused: {e}"))),
+        Err(_) => Err(cannot_connect(
+            &ep,
+            "the server did not accept the message in time",
+        )),
+        Ok(Err(e)) => Err(tls::protocol_error(
+            &ep,
+            format!("the message was refused: {e}"),
+        )),
         Ok(Ok(_)) => Ok(()),
     };
     let _ = tokio::time::timeout(timeouts.command, conn.quit()).await;

@@ -69,7 +69,11 @@ pub(crate) struct FolderSync<'a> {
 }
 
 impl FolderSync<'_> {
-    pub async fn run(&mut self, folder: &str, progress: &(dyn Fn(SyncProgress) + Sync)) -> Result<SyncReport> {
+    pub async fn run(
+        &mut self,
+        folder: &str,
+        progress: &(dyn Fn(SyncProgress) + Sync),
+    ) -> Result<SyncReport> {
         let ep = self.endpoint.clone();
         let select = async {
             if self.condstore {
@@ -83,11 +87,21 @@ impl FolderSync<'_> {
             .map_err(|_| protocol_error(&ep, format!("SELECT {folder} did not finish in time")))?
             .map_err(|e| map_imap_error(&ep, e))?;
         let uidvalidity = mailbox.uid_validity.unwrap_or(0);
-        let server_modseq = if self.condstore { mailbox.highest_modseq } else { None };
+        let server_modseq = if self.condstore {
+            mailbox.highest_modseq
+        } else {
+            None
+        };
 
         let (account_id, name) = (self.account_id, folder.to_string());
-        let folder_id = self.store.call(move |db| db.folder_id(account_id, &name)).await?;
-        let stored = self.store.call(move |db| db.folder_state(folder_id)).await?;
+        let folder_id = self
+            .store
+            .call(move |db| db.folder_id(account_id, &name))
+            .await?;
+        let stored = self
+            .store
+            .call(move |db| db.folder_state(folder_id))
+            .await?;
 
         let mut report = SyncReport {
             folder: folder.to_string(),
@@ -109,7 +123,9 @@ impl FolderSync<'_> {
         match max_local {
             None => {
                 report.full = true;
-                report.new = self.initial(folder, folder_id, mailbox.exists, progress).await?;
+                report.new = self
+                    .initial(folder, folder_id, mailbox.exists, progress)
+                    .await?;
             }
             Some(max) => {
                 report.new = self.fetch_new(folder, folder_id, max, progress).await?;
@@ -118,7 +134,14 @@ impl FolderSync<'_> {
                     .await?;
                 let local_count = local.len() as u32 + report.new;
                 report.expunged = self
-                    .expunges(folder, folder_id, local, mailbox.exists, local_count, progress)
+                    .expunges(
+                        folder,
+                        folder_id,
+                        local,
+                        mailbox.exists,
+                        local_count,
+                        progress,
+                    )
                     .await?;
             }
         }
@@ -163,7 +186,9 @@ impl FolderSync<'_> {
         let mut stored = 0;
         while hi >= 1 {
             let lo = hi.saturating_sub(batch - 1).max(1);
-            let msgs = self.fetch(false, &format!("{lo}:{hi}"), &query, None).await?;
+            let msgs = self
+                .fetch(false, &format!("{lo}:{hi}"), &query, None)
+                .await?;
             stored += msgs.len() as u32;
             self.store
                 .call(move |db| db.insert_messages(folder_id, &msgs))
@@ -222,7 +247,9 @@ impl FolderSync<'_> {
             (true, Some(m)) => format!("(UID FLAGS) (CHANGEDSINCE {m})"),
             _ => "(UID FLAGS)".to_string(),
         };
-        let fetches = self.raw_fetch(true, &format!("1:{max_local}"), &query).await?;
+        let fetches = self
+            .raw_fetch(true, &format!("1:{max_local}"), &query)
+            .await?;
         let changes: Vec<(u32, Vec<String>, Option<u64>)> = fetches
             .iter()
             .filter_map(|f| Some((f.uid?, flags_of(f), f.modseq)))
@@ -277,15 +304,28 @@ impl FolderSync<'_> {
         Ok(n)
     }
 
-    async fn raw_fetch(&mut self, uid: bool, set: &str, query: &str) -> Result<Vec<async_imap::types::Fetch>> {
+    async fn raw_fetch(
+        &mut self,
+        uid: bool,
+        set: &str,
+        query: &str,
+    ) -> Result<Vec<async_imap::types::Fetch>> {
         let ep = self.endpoint.clone();
         let limit = self.timeouts.fetch;
         let session = &mut *self.session;
         let work = async move {
             if uid {
-                session.uid_fetch(set, query).await?.try_collect::<Vec<_>>().await
+                session
+                    .uid_fetch(set, query)
+                    .await?
+                    .try_collect::<Vec<_>>()
+                    .await
             } else {
-                session.fetch(set, query).await?.try_collect::<Vec<_>>().await
+                session
+                    .fetch(set, query)
+                    .await?
+                    .try_collect::<Vec<_>>()
+                    .await
             }
         };
         tokio::time::timeout(limit, work)
@@ -295,7 +335,13 @@ impl FolderSync<'_> {
     }
 
     /// Fetches and decodes headers; with `above`, drops UIDs not above it.
-    async fn fetch(&mut self, uid: bool, set: &str, query: &str, above: Option<u32>) -> Result<Vec<NewMessage>> {
+    async fn fetch(
+        &mut self,
+        uid: bool,
+        set: &str,
+        query: &str,
+        above: Option<u32>,
+    ) -> Result<Vec<NewMessage>> {
         let fetches = self.raw_fetch(uid, set, query).await?;
         let msgs = tokio::task::spawn_blocking(move || {
             fetches

@@ -64,7 +64,10 @@ impl Trust {
         Ok(self)
     }
 
-    pub(crate) fn native_connector(&self, accept_any: bool) -> anyhow::Result<native_tls::TlsConnector> {
+    pub(crate) fn native_connector(
+        &self,
+        accept_any: bool,
+    ) -> anyhow::Result<native_tls::TlsConnector> {
         let mut b = native_tls::TlsConnector::builder();
         b.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
         for pem in &self.extra_roots_pem {
@@ -158,7 +161,9 @@ pub(crate) async fn tcp_connect(ep: &Endpoint, timeouts: &Timeouts) -> Result<Tc
 
 fn describe_io(e: &io::Error) -> String {
     match e.kind() {
-        io::ErrorKind::ConnectionRefused => "connection refused (nothing listens on that port)".into(),
+        io::ErrorKind::ConnectionRefused => {
+            "connection refused (nothing listens on that port)".into()
+        }
         io::ErrorKind::TimedOut => "timed out".into(),
         _ if e.to_string().contains("failed to lookup address") => {
             "the server name was not found (DNS)".into()
@@ -195,7 +200,10 @@ pub(crate) async fn handshake(
         Err(_) => {
             return Err(HandshakeFailure::Broken(Error::CannotConnect {
                 endpoint: ep.clone(),
-                detail: format!("the TLS handshake did not finish within {} s", timeouts.connect.as_secs()),
+                detail: format!(
+                    "the TLS handshake did not finish within {} s",
+                    timeouts.connect.as_secs()
+                ),
             }))
         }
         Ok(Err(e)) => {
@@ -242,7 +250,11 @@ pub enum MailStream {
 }
 
 impl AsyncRead for MailStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             MailStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
             MailStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
@@ -251,7 +263,11 @@ impl AsyncRead for MailStream {
 }
 
 impl AsyncWrite for MailStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             MailStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
             MailStream::Plain(s) => Pin::new(s).poll_write(cx, buf),

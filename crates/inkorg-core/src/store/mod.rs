@@ -156,7 +156,9 @@ impl Db {
     pub fn profile_id(&self) -> Result<String> {
         let existing: Option<String> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'profile'", [], |r| r.get(0))
+            .query_row("SELECT value FROM meta WHERE key = 'profile'", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         if let Some(id) = existing {
             return Ok(id);
@@ -184,8 +186,18 @@ impl Db {
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
-                        (r.get::<_, String>(3)?, r.get::<_, u16>(4)?, r.get::<_, String>(5)?, r.get::<_, String>(6)?),
-                        (r.get::<_, String>(7)?, r.get::<_, u16>(8)?, r.get::<_, String>(9)?, r.get::<_, String>(10)?),
+                        (
+                            r.get::<_, String>(3)?,
+                            r.get::<_, u16>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, String>(6)?,
+                        ),
+                        (
+                            r.get::<_, String>(7)?,
+                            r.get::<_, u16>(8)?,
+                            r.get::<_, String>(9)?,
+                            r.get::<_, String>(10)?,
+                        ),
                         r.get::<_, bool>(11)?,
                         r.get::<_, Option<String>>(12)?,
                     ))
@@ -195,14 +207,15 @@ impl Db {
         let Some((id, email, display_name, imap, smtp, smtp_own_password, ca_file)) = row else {
             return Ok(None);
         };
-        let server = |(host, port, sec, user): (String, u16, String, String)| -> Result<ServerSettings> {
-            Ok(ServerSettings {
-                host,
-                port,
-                security: sec.parse::<Security>()?,
-                username: user,
-            })
-        };
+        let server =
+            |(host, port, sec, user): (String, u16, String, String)| -> Result<ServerSettings> {
+                Ok(ServerSettings {
+                    host,
+                    port,
+                    security: sec.parse::<Security>()?,
+                    username: user,
+                })
+            };
         Ok(Some(StoredAccount {
             id,
             settings: AccountSettings {
@@ -308,7 +321,8 @@ impl Db {
                 params![account_id, f.name, f.delimiter, f.special_use, f.selectable],
             )?;
         }
-        let names: std::collections::HashSet<&str> = remote.iter().map(|f| f.name.as_str()).collect();
+        let names: std::collections::HashSet<&str> =
+            remote.iter().map(|f| f.name.as_str()).collect();
         let existing: Vec<(i64, String)> = {
             let mut st = tx.prepare("SELECT id, name FROM folders WHERE account_id = ?1")?;
             let rows = st.query_map(params![account_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -380,7 +394,10 @@ impl Db {
     /// A new UIDVALIDITY: every stored UID of the folder is meaningless now.
     pub fn reset_folder(&mut self, folder_id: i64, uidvalidity: u32) -> Result<()> {
         let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM messages WHERE folder_id = ?1", params![folder_id])?;
+        tx.execute(
+            "DELETE FROM messages WHERE folder_id = ?1",
+            params![folder_id],
+        )?;
         tx.execute(
             "UPDATE folders SET uidvalidity = ?2, uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
             params![folder_id, uidvalidity],
@@ -414,7 +431,11 @@ impl Db {
         Ok(())
     }
 
-    pub fn update_flags(&mut self, folder_id: i64, changes: &[(u32, Vec<String>, Option<u64>)]) -> Result<usize> {
+    pub fn update_flags(
+        &mut self,
+        folder_id: i64,
+        changes: &[(u32, Vec<String>, Option<u64>)],
+    ) -> Result<usize> {
         let tx = self.conn.transaction()?;
         let mut changed = 0;
         {
@@ -424,7 +445,14 @@ impl Db {
             )?;
             for (uid, flags, modseq) in changes {
                 let (text, seen, flagged) = flag_columns(flags);
-                changed += st.execute(params![folder_id, uid, text, seen, flagged, modseq.map(|v| v as i64)])?;
+                changed += st.execute(params![
+                    folder_id,
+                    uid,
+                    text,
+                    seen,
+                    flagged,
+                    modseq.map(|v| v as i64)
+                ])?;
             }
         }
         tx.commit()?;
@@ -435,7 +463,8 @@ impl Db {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         {
-            let mut st = tx.prepare_cached("DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2")?;
+            let mut st =
+                tx.prepare_cached("DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2")?;
             for uid in uids {
                 n += st.execute(params![folder_id, uid])?;
             }
@@ -461,7 +490,12 @@ impl Db {
     }
 
     /// Messages of a folder, newest first.
-    pub fn list_messages(&self, folder_id: i64, limit: u32, offset: u32) -> Result<Vec<MessageSummary>> {
+    pub fn list_messages(
+        &self,
+        folder_id: i64,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<MessageSummary>> {
         let mut st = self.conn.prepare_cached(
             "SELECT uid, flags, seen, flagged, from_name, from_addr, to_addrs, cc_addrs, subject, date,
                     size, message_id, in_reply_to, refs, has_attachment
@@ -551,7 +585,10 @@ fn random_id() -> String {
     );
     let stack_marker = 0u8;
     h.update((&stack_marker as *const u8 as usize).to_le_bytes());
-    h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Creates the data directory readable by the owner only.

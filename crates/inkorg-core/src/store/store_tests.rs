@@ -41,8 +41,15 @@ fn a_new_database_gets_every_migration_and_reopening_changes_nothing() {
     drop(db);
     let db = Db::open(&path).unwrap();
     assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(db.profile_id().unwrap(), profile, "the profile id is stable");
-    let mode: String = db.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    assert_eq!(
+        db.profile_id().unwrap(),
+        profile,
+        "the profile id is stable"
+    );
+    let mode: String = db
+        .conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
     assert_eq!(mode, "wal");
 }
 
@@ -52,7 +59,8 @@ fn every_earlier_schema_upgrades_to_the_current_one() {
         let conn = Connection::open_in_memory().unwrap();
         for (i, sql) in MIGRATIONS.iter().enumerate().take(start as usize) {
             conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", i as i64 + 1).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
         }
         let db = Db::init(conn).unwrap();
         assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION, "from {start}");
@@ -65,7 +73,8 @@ fn a_database_from_a_newer_version_is_refused_untouched() {
     let path = db_path(dir.path());
     {
         let conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+            .unwrap();
     }
     let err = Db::open(&path).err().expect("must refuse");
     assert!(err.to_string().contains("newer Inkorg"), "{err}");
@@ -76,8 +85,19 @@ fn the_same_uid_twice_is_stored_once_and_lists_come_newest_first() {
     let mut db = Db::open_in_memory().unwrap();
     let acc = db.save_account(&settings(), false).unwrap();
     let f = db.folder_id(acc, "INBOX").unwrap();
-    db.insert_messages(f, &[msg(1, 100, "old", &[]), msg(2, 300, "new", &["\\Seen"])]).unwrap();
-    db.insert_messages(f, &[msg(2, 300, "new", &["\\Seen", "\\Flagged"]), msg(3, 200, "mid", &[])]).unwrap();
+    db.insert_messages(
+        f,
+        &[msg(1, 100, "old", &[]), msg(2, 300, "new", &["\\Seen"])],
+    )
+    .unwrap();
+    db.insert_messages(
+        f,
+        &[
+            msg(2, 300, "new", &["\\Seen", "\\Flagged"]),
+            msg(3, 200, "mid", &[]),
+        ],
+    )
+    .unwrap();
     assert_eq!(db.count(f).unwrap(), 3);
     let list = db.list_messages(f, 10, 0).unwrap();
     let subjects: Vec<_> = list.iter().map(|m| m.subject.as_str()).collect();
@@ -93,9 +113,18 @@ fn flag_changes_expunges_and_a_new_uidvalidity_apply() {
     let mut db = Db::open_in_memory().unwrap();
     let acc = db.save_account(&settings(), false).unwrap();
     let f = db.folder_id(acc, "INBOX").unwrap();
-    db.insert_messages(f, &(1..=5).map(|u| msg(u, u as i64, "s", &[])).collect::<Vec<_>>()).unwrap();
+    db.insert_messages(
+        f,
+        &(1..=5)
+            .map(|u| msg(u, u as i64, "s", &[]))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     let changed = db
-        .update_flags(f, &[(1, vec!["\\Seen".into()], Some(9)), (2, vec![], Some(9))])
+        .update_flags(
+            f,
+            &[(1, vec!["\\Seen".into()], Some(9)), (2, vec![], Some(9))],
+        )
         .unwrap();
     assert_eq!(changed, 1, "an unchanged flag set is not counted");
     assert_eq!(db.delete_uids(f, &[4, 5, 99]).unwrap(), 2);
@@ -113,7 +142,10 @@ fn removing_the_account_removes_its_folders_and_messages() {
     db.insert_messages(f, &[msg(1, 1, "x", &[])]).unwrap();
     db.delete_account(acc).unwrap();
     assert!(db.account().unwrap().is_none());
-    let n: i64 = db.conn.query_row("SELECT count(*) FROM messages", [], |r| r.get(0)).unwrap();
+    let n: i64 = db
+        .conn
+        .query_row("SELECT count(*) FROM messages", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(n, 0);
 }
 
@@ -125,7 +157,10 @@ fn settings_round_trip_and_pins_are_per_host_and_port() {
     assert_eq!(stored.settings, settings());
     assert!(stored.smtp_own_password);
     db.pin("imap.example.se", 993, "AA:BB").unwrap();
-    assert_eq!(db.pinned("imap.example.se", 993).unwrap().as_deref(), Some("AA:BB"));
+    assert_eq!(
+        db.pinned("imap.example.se", 993).unwrap().as_deref(),
+        Some("AA:BB")
+    );
     assert_eq!(db.pinned("imap.example.se", 143).unwrap(), None);
     db.unpin("imap.example.se", 993).unwrap();
     assert_eq!(db.pinned("imap.example.se", 993).unwrap(), None);

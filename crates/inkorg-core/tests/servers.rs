@@ -1,0 +1,346 @@
+//! The engine against the real local Dovecot and Postfix (tests/mailserver/) and a real Secret
+//! Service. Each test uses its own mailbox and its own data directory.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+mod common;
+
+use common::{assert_absent_under, openssl_fingerprint, servers};
+use inkorg_core::secrets::{self, Role, SecretRef};
+use inkorg_core::{Engine, Error, ErrorKind, OutgoingMessage, Security};
+use std::path::Path;
+use std::time::Duration;
+
+async fn engine(dir: &Path) -> Engine {
+    Engine::open(dir).await.expect("open engine")
+}
+
+async fn keyring_has(engine: &Engine, email: &str) -> bool {
+    let r = SecretRef {
+        email: email.into(),
+        role: Role::Imap,
+        profile: engine.profile().into(),
+    };
+    secrets::load(&r).await.expect("keyring answers").is_some()
+}
+
+#[tokio::test]
+async fn login_verifies_both_servers_and_keeps_the_password_only_in_the_keyring() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let outcome = e
+        .login(&srv.settings("alice"), &srv.creds(), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.settings.imap.username, "alice@inkorg.test",
+        "user name defaults to the address"
+    );
+    assert!(keyring_has(&e, "alice@inkorg.test").await);
+    let st = e.status().await.unwrap();
+    assert_eq!(st.email, "alice@inkorg.test");
+    e.sync(|_| {}).await.unwrap();
+    assert_absent_under(dir.path(), &srv.password());
+}
+
+#[tokio::test]
+async fn starttls_imap_and_implicit_tls_smtp_work_too() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let s = srv.settings_with(
+        "frank",
+        srv.port("IMAP_STARTTLS_PORT"),
+        Security::Starttls,
+        srv.port("SMTPS_PORT"),
+        Security::Tls,
+    );
+    e.login(&s, &srv.creds(), &[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_reported_as_such_and_nothing_is_saved() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let mut creds = srv.creds();
+    creds.imap_password = "not-the-password".into();
+    let err = e
+        .login(&srv.settings("bob"), &creds, &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongCredentials, "{err}");
+    let ep = err.endpoint().expect("names the server");
+    assert_eq!(ep.user, "bob@inkorg.test");
+    assert!(
+        !err.to_string().contains("not-the-password"),
+        "the password leaks into: {err}"
+    );
+    assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
+    assert!(!keyring_has(&e, "bob@inkorg.test").await);
+}
+
+#[tokio::test]
+async fn an_untrusted_certificate_is_refused_with_its_fingerprint_and_works_once_pinned() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let s = srv.settings_with(
+        "hugo",
+        srv.port("IMAP_UNTRUSTED_PORT"),
+        Security::Tls,
+        srv.port("SMTP_PORT"),
+        Security::Starttls,
+    );
+
+    let err = e.login(&s, &srv.creds(), &[]).await.unwrap_err();
+    let Error::CertificateUntrusted {
+        fingerprint,
+        endpoint,
+        ..
+    } = &err
+    else {
+        panic!("want certificate error, got {err}")
+    };
+    assert_eq!(endpoint.port, srv.port("IMAP_UNTRUSTED_PORT"));
+    let root = srv.get("MAILSERVER_ROOT");
+    assert_eq!(
+        *fingerprint,
+        openssl_fingerprint(&Path::new(&root).join("tls/untrusted-leaf.pem"))
+    );
+    assert!(
+        matches!(e.status().await, Err(Error::NotLoggedIn)),
+        "nothing saved before consent"
+    );
+
+    // Consent to some other certificate does not help.
+    let other = "00:".repeat(31) + "00";
+    let err = e.login(&s, &srv.creds(), &[other]).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CertificateUntrusted);
+
+    // Explicit consent to exactly this one pins it; later connections use the pin.
+    let outcome = e
+        .login(&s, &srv.creds(), std::slice::from_ref(fingerprint))
+        .await
+        .unwrap();
+    assert_eq!(outcome.pinned.len(), 1);
+    e.sync(|_| {}).await.unwrap();
+}
+
+#[tokio::test]
+async fn missing_starttls_is_refused_and_the_server_never_receives_a_login() {
+    let Some(srv) = servers() else { return };
+    let log = srv.get("PLAIN_LOG");
+    let before = std::fs::read_to_string(&log).unwrap_or_default().len();
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let s = srv.settings_with(
+        "alice",
+        srv.port("IMAP_NO_STARTTLS_PORT"),
+        Security::Starttls,
+        srv.port("SMTP_PORT"),
+        Security::Starttls,
+    );
+    let err = e.login(&s, &srv.creds(), &[]).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StarttlsNotOffered, "{err}");
+
+    // Dovecot logs the disconnect; wait for it, then check no authentication happened.
+    let mut new = String::new();
+    for _ in 0..50 {
+        new = std::fs::read_to_string(&log).unwrap_or_default()[before..].to_string();
+        if new.contains("Disconnected") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        new.contains("no auth attempts"),
+        "Dovecot's log since the attempt:\n{new}"
+    );
+    assert!(
+        !new.contains("Login:") && !new.contains("auth failed"),
+        "{new}"
+    );
+}
+
+#[tokio::test]
+async fn a_thousand_messages_sync_with_swedish_subjects_and_later_changes_apply_exactly() {
+    let Some(srv) = servers() else { return };
+    srv.ctl(&["reset", "carol"]);
+    srv.ctl(&["seed", "carol", "1000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    e.login(&srv.settings("carol"), &srv.creds(), &[])
+        .await
+        .unwrap();
+
+    let progress = std::sync::Mutex::new(Vec::new());
+    let r = e
+        .sync(|p| progress.lock().unwrap().push(p.done))
+        .await
+        .unwrap();
+    assert_eq!((r.new, r.total, r.full), (1000, 1000, true));
+    let steps = progress.into_inner().unwrap();
+    assert!(
+        steps.iter().filter(|d| **d > 0).count() >= 3,
+        "headers arrive in batches: {steps:?}"
+    );
+
+    let list = e.list("INBOX", 5000, 0).await.unwrap();
+    assert_eq!(list.len(), 1000);
+    let expected = srv.expected_subjects("carol");
+    assert_eq!(expected.len(), 1000, "the seed manifest ran");
+    for m in &list {
+        let id = m.message_id.as_deref().expect("message id");
+        assert_eq!(Some(&m.subject), expected.get(id), "subject of {id}");
+        assert!(
+            !m.from_name.contains('\u{fffd}'),
+            "sender of {id}: {}",
+            m.from_name
+        );
+    }
+    assert!(
+        list.windows(2).all(|w| w[0].date >= w[1].date),
+        "newest first"
+    );
+
+    // 10 new, 5 flag changes, 3 expunges on the server.
+    let mut uids: Vec<u32> = list.iter().map(|m| m.uid).collect();
+    uids.sort_unstable();
+    let flag: Vec<String> = uids[100..105].iter().map(u32::to_string).collect();
+    let gone: Vec<u32> = uids[200..203].to_vec();
+    let gone_set: Vec<String> = gone.iter().map(u32::to_string).collect();
+    srv.ctl(&["seed", "carol", "10"]);
+    srv.ctl(&["flag", "carol", &flag.join(","), "\\Answered"]);
+    srv.ctl(&["expunge", "carol", &gone_set.join(",")]);
+
+    let r = e.sync(|_| {}).await.unwrap();
+    assert_eq!(
+        (r.new, r.flags_changed, r.expunged, r.total, r.full),
+        (10, 5, 3, 1007, false),
+        "{r:?}"
+    );
+    let list = e.list("INBOX", 5000, 0).await.unwrap();
+    for m in &list {
+        assert!(
+            !gone.contains(&m.uid),
+            "expunged UID {} is still listed",
+            m.uid
+        );
+        let answered = m.flags.iter().any(|f| f == "\\Answered");
+        assert_eq!(
+            answered,
+            flag.contains(&m.uid.to_string()),
+            "flags of UID {}",
+            m.uid
+        );
+    }
+    let expected = srv.expected_subjects("carol");
+    let newest = &list[0];
+    assert_eq!(
+        Some(&newest.subject),
+        expected.get(newest.message_id.as_deref().unwrap_or_default())
+    );
+
+    let r = e.sync(|_| {}).await.unwrap();
+    assert_eq!(
+        (r.new, r.flags_changed, r.expunged, r.total),
+        (0, 0, 0, 1007),
+        "a second sync is a no-op"
+    );
+    assert_absent_under(dir.path(), &srv.password());
+}
+
+#[tokio::test]
+async fn a_new_uidvalidity_resyncs_the_folder_without_duplicates() {
+    let Some(srv) = servers() else { return };
+    srv.ctl(&["reset", "erin"]);
+    srv.ctl(&["seed", "erin", "40"]);
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    e.login(&srv.settings("erin"), &srv.creds(), &[])
+        .await
+        .unwrap();
+    let first = e.sync(|_| {}).await.unwrap();
+    assert_eq!(first.total, 40);
+    let before = e
+        .folders()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == "INBOX")
+        .unwrap()
+        .uidvalidity;
+
+    srv.ctl(&["new-uidvalidity", "erin"]);
+    let r = e.sync(|_| {}).await.unwrap();
+    let after = e
+        .folders()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|f| f.name == "INBOX")
+        .unwrap()
+        .uidvalidity;
+    assert_ne!(before, after, "the server really changed UIDVALIDITY");
+    assert!(r.full, "{r:?}");
+    assert_eq!(r.total, 40, "no duplicates: {r:?}");
+    assert_eq!(e.list("INBOX", 100, 0).await.unwrap().len(), 40);
+}
+
+#[tokio::test]
+async fn a_message_sent_through_postfix_arrives_and_appears_after_sync() {
+    let Some(srv) = servers() else { return };
+    srv.ctl(&["reset", "dave"]);
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    e.login(&srv.settings("dave"), &srv.creds(), &[])
+        .await
+        .unwrap();
+    e.sync(|_| {}).await.unwrap();
+    let subject = format!("Kvitto på beställning {}", std::process::id());
+    e.send(&OutgoingMessage {
+        to: vec!["dave@inkorg.test".into()],
+        cc: vec![],
+        subject: subject.clone(),
+        body: "Hej!\n\nTack för din beställning. Åtta äpplen och ölkorv.\n".into(),
+    })
+    .await
+    .unwrap();
+    for _ in 0..100 {
+        e.sync(|_| {}).await.unwrap();
+        let list = e.list("INBOX", 10, 0).await.unwrap();
+        if let Some(m) = list.iter().find(|m| m.subject == subject) {
+            assert_eq!(m.from_addr, "dave@inkorg.test");
+            assert_eq!(m.from_name, "Test dave");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the sent message did not arrive within 10 s");
+}
+
+#[tokio::test]
+async fn logout_removes_the_password_and_the_local_data_but_not_the_mail() {
+    let Some(srv) = servers() else { return };
+    srv.ctl(&["reset", "gina"]);
+    srv.ctl(&["seed", "gina", "5"]);
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    e.login(&srv.settings("gina"), &srv.creds(), &[])
+        .await
+        .unwrap();
+    assert_eq!(e.sync(|_| {}).await.unwrap().total, 5);
+    e.logout().await.unwrap();
+    assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
+    assert!(!keyring_has(&e, "gina@inkorg.test").await);
+    assert!(matches!(e.sync(|_| {}).await, Err(Error::NotLoggedIn)));
+
+    // The mailbox at the provider is untouched: logging in again finds the same mail.
+    e.login(&srv.settings("gina"), &srv.creds(), &[])
+        .await
+        .unwrap();
+    assert_eq!(e.sync(|_| {}).await.unwrap().total, 5);
+    e.logout().await.unwrap();
+}

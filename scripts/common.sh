@@ -1,0 +1,56 @@
+# Shared by run.sh, test.sh and bench.sh: install what is missing, pick the cargo target dir,
+# and run a command with a private, unlocked Secret Service (gnome-keyring) when needed.
+# shellcheck shell=bash
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+say() { printf '\n== %s\n' "$*" >&2; }
+
+# Debian packages the build and the tests need (the mail servers install their own).
+DEB_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus-x11 openssl python3 ca-certificates)
+
+install_missing() {
+  local missing=() p
+  for p in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if ! command -v cargo >/dev/null; then
+    [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  command -v cargo >/dev/null || {
+    echo "Rust is missing: install it with rustup (https://rustup.rs), then run this again" >&2
+    exit 1
+  }
+}
+
+# One target directory across builds and sessions: a full build takes minutes on 2 cores.
+use_target_dir() {
+  if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+    export CARGO_TARGET_DIR="$HOME/.cache/inkorg-target"
+    mkdir -p "$CARGO_TARGET_DIR"
+  fi
+}
+
+# Runs "$@" with a Secret Service. Tests always get a private, throw-away keyring (so they
+# never touch the person's own); with a desktop session already running, `--desktop` uses it.
+with_keyring() {
+  if [ "${1:-}" = --desktop ]; then
+    shift
+    if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then "$@"; return; fi
+  fi
+  local kdir
+  kdir=$(mktemp -d)
+  XDG_DATA_HOME="$kdir" dbus-run-session -- bash -c '
+    printf "inkorg-test" | gnome-keyring-daemon --unlock --components=secrets --daemonize >/dev/null
+    exec "$@"' bash "$@" 2> >(grep -v "Failed to set fd limit" >&2)
+  local rc=$?
+  rm -rf "$kdir"
+  return $rc
+}
