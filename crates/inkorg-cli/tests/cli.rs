@@ -1,0 +1,261 @@
+//! `inkorg-cli` as a person or script runs it, against the real local mail servers
+//! (tests/mailserver/) and a real Secret Service: exit codes, one-line messages, the listing,
+//! and no password on disk. Runs when INKORG_TEST_SERVERS=1 (scripts/test.sh sets it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mailserver/mailserver.sh")
+}
+
+fn servers() -> Option<HashMap<String, String>> {
+    if std::env::var("INKORG_TEST_SERVERS").as_deref() != Ok("1") {
+        eprintln!("not run: set INKORG_TEST_SERVERS=1 (scripts/test.sh does) to run server tests");
+        return None;
+    }
+    let out = Command::new("bash")
+        .arg(script())
+        .arg("env")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    )
+}
+
+fn ctl(args: &[&str]) {
+    assert!(Command::new("bash")
+        .arg(script())
+        .args(args)
+        .status()
+        .unwrap()
+        .success());
+}
+
+/// Runs inkorg-cli with `args`, the password on stdin, and no INKORG_* from the outside.
+fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_inkorg-cli"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("INKORG_PASSWORD")
+        .env_remove("INKORG_DATA_DIR")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn login_args<'a>(
+    env: &'a HashMap<String, String>,
+    email: &'a str,
+    imap_port: &'a str,
+    imap_security: &'a str,
+) -> Vec<&'a str> {
+    vec![
+        "login",
+        "--email",
+        email,
+        "--imap-host",
+        &env["IMAP_HOST"],
+        "--imap-port",
+        imap_port,
+        "--imap-security",
+        imap_security,
+        "--smtp-host",
+        &env["SMTP_HOST"],
+        "--smtp-port",
+        &env["SMTP_PORT"],
+        "--smtp-security",
+        &env["SMTP_SECURITY"],
+        "--ca-file",
+        &env["CA_FILE"],
+        "--password-stdin",
+    ]
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn login_sync_list_status_logout_as_a_person_would() {
+    let Some(env) = servers() else { return };
+    ctl(&["reset", "bob"]);
+    ctl(&["seed", "bob", "30"]);
+    let dir = tempfile::tempdir().unwrap();
+    let pw = format!("{}\n", env["MAIL_PASSWORD"]);
+
+    let o = cli(
+        dir.path(),
+        &login_args(&env, "bob@inkorg.test", &env["IMAP_PORT"], "tls"),
+        &pw,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("logged in as bob@inkorg.test"));
+
+    let o = cli(dir.path(), &["sync"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("30 new"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+
+    let o = cli(dir.path(), &["list", "--limit", "100", "--json"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(list.len(), 30);
+    assert_eq!(
+        list[0]["subject"], "Frågor om årsredovisningen #29",
+        "newest first"
+    );
+    assert_eq!(list[29]["subject"], "Möte om kräftskivan på fredag #0");
+
+    let o = cli(dir.path(), &["list", "--limit", "3"], "");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.contains("Jöns Kälvemark"), "{text}");
+
+    let o = cli(dir.path(), &["status"], "");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("INBOX"));
+
+    let o = cli(dir.path(), &["list", "--folder", "Nope"], "");
+    assert_eq!(o.status.code(), Some(13), "unknown folder: {}", stderr(&o));
+
+    assert_password_absent(dir.path(), &env["MAIL_PASSWORD"]);
+
+    let o = cli(dir.path(), &["logout"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = cli(dir.path(), &["list"], "");
+    assert_eq!(o.status.code(), Some(12), "after logout: {}", stderr(&o));
+    assert_password_absent(dir.path(), &env["MAIL_PASSWORD"]);
+}
+
+#[test]
+fn each_failure_has_its_own_exit_code_and_one_line() {
+    let Some(env) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let pw = format!("{}\n", env["MAIL_PASSWORD"]);
+    let cases = [
+        (
+            login_args(&env, "alice@inkorg.test", &env["IMAP_PORT"], "tls"),
+            "wrong\n",
+            4,
+            "wrong user name or password",
+        ),
+        (
+            login_args(
+                &env,
+                "alice@inkorg.test",
+                &env["IMAP_UNTRUSTED_PORT"],
+                "tls",
+            ),
+            pw.as_str(),
+            6,
+            "--accept-fingerprint",
+        ),
+        (
+            login_args(
+                &env,
+                "alice@inkorg.test",
+                &env["IMAP_NO_STARTTLS_PORT"],
+                "starttls",
+            ),
+            pw.as_str(),
+            7,
+            "does not offer STARTTLS",
+        ),
+        (
+            login_args(&env, "alice@inkorg.test", "1", "tls"),
+            pw.as_str(),
+            8,
+            "cannot connect",
+        ),
+        (
+            login_args(&env, "not an address", &env["IMAP_PORT"], "tls"),
+            pw.as_str(),
+            3,
+            "email",
+        ),
+        (
+            login_args(&env, "alice@inkorg.test", "99999", "tls"),
+            pw.as_str(),
+            3,
+            "between 1 and 65535",
+        ),
+        (
+            login_args(&env, "alice@inkorg.test", &env["IMAP_PORT"], "tls"),
+            "",
+            3,
+            "password-stdin",
+        ),
+    ];
+    for (args, stdin, code, words) in cases {
+        let o = cli(dir.path(), &args, stdin);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {err}");
+        assert!(err.contains(words), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+        assert!(!err.contains(&env["MAIL_PASSWORD"]));
+    }
+    let o = cli(dir.path(), &["status"], "");
+    assert_eq!(
+        o.status.code(),
+        Some(12),
+        "nothing was saved: {}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_password_is_never_taken_from_the_command_line() {
+    let o = Command::new(env!("CARGO_BIN_EXE_inkorg-cli"))
+        .args(["login", "--password", "x"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--password"),
+        "clap names the unknown flag"
+    );
+}
+
+fn assert_password_absent(dir: &Path, password: &str) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !bytes
+                        .windows(password.len())
+                        .any(|w| w == password.as_bytes()),
+                    "password found in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+}
