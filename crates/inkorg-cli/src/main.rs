@@ -291,13 +291,14 @@ async fn sync(engine: &Engine) -> Result<(), Error> {
         eprintln!();
     }
     println!(
-        "synced {}: {} new, {} flag changes, {} removed, {} in total{}",
+        "synced {}: {} new, {} flag changes, {} removed, {} in total{}, in {} ms",
         report.folder,
         report.new,
         report.flags_changed,
         report.expunged,
         report.total,
-        if report.full { " (full sync)" } else { "" }
+        if report.full { " (full sync)" } else { "" },
+        report.elapsed_ms
     );
     Ok(())
 }

@@ -247,6 +247,7 @@ impl Engine {
     /// Syncs the folder list and INBOX headers. Progress goes to `progress` as it happens.
     pub async fn sync(&self, progress: impl Fn(SyncProgress) + Sync) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_lock.lock().await;
+        let started = std::time::Instant::now();
         let account = self.account().await?;
         let s = &account.settings;
         let password = self.password(&s.email, Role::Imap).await?;
@@ -286,9 +287,10 @@ impl Engine {
             timeouts: &self.timeouts,
             condstore,
         };
-        let report = job.run("INBOX", &progress).await;
+        let mut report = job.run("INBOX", &progress).await?;
+        report.elapsed_ms = started.elapsed().as_millis() as u64;
         let _ = tokio::time::timeout(self.timeouts.command, session.logout()).await;
-        report
+        Ok(report)
     }
 
     /// Messages of a folder from the local store, newest first.

@@ -57,6 +57,8 @@ pub struct SyncReport {
     pub total: u32,
     /// The folder was synced from scratch (first time, or a new UIDVALIDITY).
     pub full: bool,
+    /// Wall-clock time of the whole sync: connect, login, folder list, this folder.
+    pub elapsed_ms: u64,
 }
 
 pub(crate) struct FolderSync<'a> {
@@ -184,28 +186,42 @@ impl FolderSync<'_> {
         let mut hi = exists;
         let mut batch = FIRST_BATCH;
         let mut stored = 0;
+        // Decoding and storing a batch runs on the blocking pool while the next batch is
+        // fetched; at most one batch waits, and progress is reported in order.
+        let mut pending: Option<tokio::task::JoinHandle<Result<u32>>> = None;
         while hi >= 1 {
             let lo = hi.saturating_sub(batch - 1).max(1);
-            let msgs = self
-                .fetch(false, &format!("{lo}:{hi}"), &query, None)
-                .await?;
-            stored += msgs.len() as u32;
-            self.store
-                .call(move |db| db.insert_messages(folder_id, &msgs))
-                .await?;
-            progress(SyncProgress {
-                folder: folder.to_string(),
-                phase: SyncPhase::Headers,
-                done: stored,
-                total: exists,
-            });
+            let fetches = self.raw_fetch(false, &format!("{lo}:{hi}"), &query).await?;
+            if let Some(previous) = pending.take() {
+                stored += self.join(previous).await?;
+                report_headers(progress, folder, stored, exists);
+            }
+            let store = self.store.clone();
+            pending = Some(tokio::spawn(async move {
+                store
+                    .call(move |db| {
+                        let msgs = decode(&fetches, None);
+                        db.insert_messages(folder_id, &msgs)?;
+                        Ok(msgs.len() as u32)
+                    })
+                    .await
+            }));
             if lo == 1 {
                 break;
             }
             hi = lo - 1;
             batch = (batch * 4).min(MAX_BATCH);
         }
+        if let Some(last) = pending.take() {
+            stored += self.join(last).await?;
+            report_headers(progress, folder, stored, exists);
+        }
         Ok(stored)
+    }
+
+    async fn join(&self, task: tokio::task::JoinHandle<Result<u32>>) -> Result<u32> {
+        task.await
+            .map_err(|e| protocol_error(self.endpoint, format!("storing headers: {e}")))?
     }
 
     async fn fetch_new(
@@ -343,29 +359,40 @@ impl FolderSync<'_> {
         above: Option<u32>,
     ) -> Result<Vec<NewMessage>> {
         let fetches = self.raw_fetch(uid, set, query).await?;
-        let msgs = tokio::task::spawn_blocking(move || {
-            fetches
-                .iter()
-                .filter_map(|f| {
-                    let uid = f.uid?;
-                    if above.is_some_and(|a| uid <= a) {
-                        return None;
-                    }
-                    Some(NewMessage {
-                        uid,
-                        flags: flags_of(f),
-                        modseq: f.modseq,
-                        internal_date: f.internal_date().map(|d| d.timestamp()),
-                        size: f.size,
-                        header: parse_headers(f.header().unwrap_or_default()),
-                    })
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| protocol_error(self.endpoint, format!("decoding headers: {e}")))?;
-        Ok(msgs)
+        tokio::task::spawn_blocking(move || decode(&fetches, above))
+            .await
+            .map_err(|e| protocol_error(self.endpoint, format!("decoding headers: {e}")))
     }
+}
+
+fn report_headers(progress: &(dyn Fn(SyncProgress) + Sync), folder: &str, done: u32, total: u32) {
+    progress(SyncProgress {
+        folder: folder.to_string(),
+        phase: SyncPhase::Headers,
+        done,
+        total,
+    });
+}
+
+/// Decodes fetched headers; with `above`, drops UIDs not above it (`N:*` quirk).
+fn decode(fetches: &[async_imap::types::Fetch], above: Option<u32>) -> Vec<NewMessage> {
+    fetches
+        .iter()
+        .filter_map(|f| {
+            let uid = f.uid?;
+            if above.is_some_and(|a| uid <= a) {
+                return None;
+            }
+            Some(NewMessage {
+                uid,
+                flags: flags_of(f),
+                modseq: f.modseq,
+                internal_date: f.internal_date().map(|d| d.timestamp()),
+                size: f.size,
+                header: parse_headers(f.header().unwrap_or_default()),
+            })
+        })
+        .collect()
 }
 
 fn flags_of(f: &async_imap::types::Fetch) -> Vec<String> {
