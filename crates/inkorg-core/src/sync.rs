@@ -160,12 +160,13 @@ impl FolderSync<'_> {
                 db.count(folder_id)
             })
             .await?;
-        progress(SyncProgress {
-            folder: folder.to_string(),
-            phase: SyncPhase::Done,
-            done: report.total,
-            total: report.total,
-        });
+        emit(
+            progress,
+            folder,
+            SyncPhase::Done,
+            report.total,
+            report.total,
+        );
         Ok(report)
     }
 
@@ -194,7 +195,7 @@ impl FolderSync<'_> {
             let fetches = self.raw_fetch(false, &format!("{lo}:{hi}"), &query).await?;
             if let Some(previous) = pending.take() {
                 stored += self.join(previous).await?;
-                report_headers(progress, folder, stored, exists);
+                emit(progress, folder, SyncPhase::Headers, stored, exists);
             }
             let store = self.store.clone();
             pending = Some(tokio::spawn(async move {
@@ -214,7 +215,7 @@ impl FolderSync<'_> {
         }
         if let Some(last) = pending.take() {
             stored += self.join(last).await?;
-            report_headers(progress, folder, stored, exists);
+            emit(progress, folder, SyncPhase::Headers, stored, exists);
         }
         Ok(stored)
     }
@@ -242,12 +243,7 @@ impl FolderSync<'_> {
                 .call(move |db| db.insert_messages(folder_id, &chunk))
                 .await?;
         }
-        progress(SyncProgress {
-            folder: folder.to_string(),
-            phase: SyncPhase::Headers,
-            done: n,
-            total: n,
-        });
+        emit(progress, folder, SyncPhase::Headers, n, n);
         Ok(n)
     }
 
@@ -275,12 +271,7 @@ impl FolderSync<'_> {
             .store
             .call(move |db| db.update_flags(folder_id, &changes))
             .await? as u32;
-        progress(SyncProgress {
-            folder: folder.to_string(),
-            phase: SyncPhase::Flags,
-            done: changed,
-            total: changed,
-        });
+        emit(progress, folder, SyncPhase::Flags, changed, changed);
         Ok(changed)
     }
 
@@ -311,12 +302,7 @@ impl FolderSync<'_> {
             .store
             .call(move |db| db.delete_uids(folder_id, &gone))
             .await? as u32;
-        progress(SyncProgress {
-            folder: folder.to_string(),
-            phase: SyncPhase::Expunges,
-            done: n,
-            total: n,
-        });
+        emit(progress, folder, SyncPhase::Expunges, n, n);
         Ok(n)
     }
 
@@ -365,10 +351,16 @@ impl FolderSync<'_> {
     }
 }
 
-fn report_headers(progress: &(dyn Fn(SyncProgress) + Sync), folder: &str, done: u32, total: u32) {
+fn emit(
+    progress: &(dyn Fn(SyncProgress) + Sync),
+    folder: &str,
+    phase: SyncPhase,
+    done: u32,
+    total: u32,
+) {
     progress(SyncProgress {
         folder: folder.to_string(),
-        phase: SyncPhase::Headers,
+        phase,
         done,
         total,
     });
