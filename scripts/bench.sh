@@ -49,8 +49,8 @@ bench_body() {
   printf '  raw UID FETCH 1:* (one command, no parsing):   %.3f s\n' "$r"
   printf '  inkorg-cli sync (login, LIST, fetch, SQLite): %.3f s\n' "$k"
   printf '  ratio inkorg / raw:                           %.2fx (target: at most 1.5x)\n' "$(echo "$k / $r" | bc -l)"
-  printf '  the same sync timed inside the engine:        %.3f s (%.2fx raw; without process start,\n' "$p" "$(echo "$p / $r" | bc -l)"
-  printf '    database open and keyring look-up, which a running app pays once)\n'
+  printf '  the same sync timed inside the engine:        %.3f s (%.2fx raw; from the keyring look-up on,\n' "$p" "$(echo "$p / $r" | bc -l)"
+  printf '    without process start and database open, which a running app pays once)\n'
   printf '  inkorg-cli sync with nothing new (no-op):     %.3f s\n' "$n"
 }
 export -f bench_body

@@ -23,7 +23,7 @@ const HEADER_FIELDS: &str =
 
 /// The first batch is small so the newest mail shows at once; later ones grow to this size.
 const FIRST_BATCH: u32 = 200;
-const MAX_BATCH: u32 = 5000;
+const MAX_BATCH: u32 = 2000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
