@@ -54,3 +54,36 @@ with_keyring() {
   rm -rf "$kdir"
   return $rc
 }
+
+# What the desktop app and its tests need beyond the engine: WebKitGTK and friends, the
+# WebDriver pieces, Node packages for the UI.
+APP_DEB_PACKAGES=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
+  webkit2gtk-driver xvfb xauth)
+
+install_app_deps() {
+  local missing=() p
+  for p in "${APP_DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  command -v node >/dev/null || missing+=(nodejs npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if ! command -v tauri-driver >/dev/null; then
+    [ -x "$HOME/.cargo/bin/tauri-driver" ] && export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  command -v tauri-driver >/dev/null || { say "installing tauri-driver"; cargo install tauri-driver --locked --quiet; }
+  if [ ! -d "$ROOT/ui/node_modules" ] || [ "$ROOT/ui/package-lock.json" -nt "$ROOT/ui/node_modules/.package-lock.json" ]; then
+    say "installing the UI's Node packages"
+    (cd "$ROOT/ui" && npm ci --no-fund --no-audit --loglevel=error)
+  fi
+}
+
+# The UI must be built before Rust compiles the shell: tauri embeds ui/dist.
+build_ui() {
+  (cd "$ROOT/ui" && npm run build --silent >/dev/null)
+}

@@ -1,0 +1,81 @@
+//! Command dispatch through Tauri's IPC with the mock runtime: argument parsing, state, and
+//! the one error shape. (Logging in for real is covered by the end-to-end tests.)
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+fn invoke(
+    webview: &tauri::WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    let request = InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().unwrap(),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    };
+    get_ipc_response(webview, request).map(|b| b.deserialize::<Value>().unwrap())
+}
+
+fn server(host: &str, port: u16) -> Value {
+    json!({ "host": host, "port": port, "security": "tls", "username": "" })
+}
+
+#[test]
+fn commands_dispatch_parse_arguments_and_return_one_error_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    // The only test in this binary that sets it, so no other test sees a different value.
+    std::env::set_var("INKORG_DATA_DIR", dir.path());
+    let app = crate::app(mock_builder())
+        .build(mock_context(noop_assets()))
+        .unwrap();
+    // The mock runtime does not run the setup hook; do what it does.
+    crate::init(app.handle()).unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .unwrap();
+
+    // First run: no account.
+    assert_eq!(invoke(&webview, "get_account", json!({})), Ok(Value::Null));
+
+    // Listing before logging in is the not_logged_in kind.
+    let err = invoke(
+        &webview,
+        "list_messages",
+        json!({ "folder": "INBOX", "offset": 0, "limit": 50 }),
+    )
+    .unwrap_err();
+    assert_eq!(err["kind"], "not_logged_in", "{err}");
+    assert!(err["message"].is_string());
+
+    // Invalid input names the field; nothing is saved.
+    let request = json!({
+        "email": "not an address", "displayName": "", "password": "x",
+        "imap": server("imap.example.se", 993), "smtp": server("smtp.example.se", 465),
+        "acceptFingerprints": []
+    });
+    let err = invoke(&webview, "login", json!({ "request": request })).unwrap_err();
+    assert_eq!(err["kind"], "invalid_input", "{err}");
+    assert_eq!(err["field"], "email");
+    assert_eq!(invoke(&webview, "get_account", json!({})), Ok(Value::Null));
+
+    // A request missing a field is refused by argument parsing, not half-used.
+    let err = invoke(
+        &webview,
+        "login",
+        json!({ "request": { "email": "a@b.se" } }),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("missing field"), "{err}");
+
+    // An unknown command is refused.
+    assert!(invoke(&webview, "delete_everything", json!({})).is_err());
+}

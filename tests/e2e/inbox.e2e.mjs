@@ -1,0 +1,96 @@
+// End to end: the real app binary in real WebKit (tauri-driver + WebKitWebDriver under Xvfb),
+// against the local Dovecot/Postfix. Run by scripts/e2e.sh, which starts all of that and passes:
+//   APP (the binary), DRIVER_URL, MAIL_USER, MAIL_PASSWORD, IMAP_PORT, SMTP_PORT, SEEDED,
+//   NEWEST_SUBJECT, SHOTS (screenshot folder), INKORG_DATA_DIR and INKORG_EXTRA_CA (read by the app).
+import { Builder, By, until } from 'selenium-webdriver';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { strict as assert } from 'node:assert';
+import { test } from 'node:test';
+
+const env = process.env;
+mkdirSync(env.SHOTS, { recursive: true });
+
+async function open() {
+  const caps = { browserName: 'wry', 'tauri:options': { application: env.APP } };
+  const driver = await new Builder().usingServer(env.DRIVER_URL).withCapabilities(caps).build();
+  await driver.manage().setTimeouts({ implicit: 0 });
+  return driver;
+}
+
+async function shot(driver, name) {
+  const png = await driver.takeScreenshot();
+  writeFileSync(`${env.SHOTS}/${name}.png`, png, 'base64');
+}
+
+async function type(driver, css, text) {
+  const el = await driver.findElement(By.css(css));
+  await el.clear();
+  await el.sendKeys(text);
+}
+
+async function fillSetup(driver, password) {
+  await type(driver, '#email', env.MAIL_USER);
+  await type(driver, '#name', 'Eva Ek');
+  await type(driver, '#password', password);
+  if ((await driver.findElements(By.css('#imap-host'))).length === 0) {
+    await driver.findElement(By.css('button[aria-controls="advanced"]')).click();
+  }
+  await type(driver, '#imap-host', 'localhost');
+  await type(driver, '#imap-port', env.IMAP_PORT);
+  await type(driver, '#smtp-host', 'localhost');
+  await type(driver, '#smtp-port', env.SMTP_PORT);
+}
+
+async function rows(driver) {
+  return driver.findElements(By.css('[role="option"]'));
+}
+
+test('a new user logs in and sees the seeded inbox; a restart opens it from the local store', async () => {
+  let driver = await open();
+  try {
+    const title = await driver.wait(until.elementLocated(By.css('#setup-title')), 20000);
+    assert.equal(await title.getText(), 'Set up email account');
+    await shot(driver, '01-setup');
+
+    // Wrong password: the wrong-credentials sentence, and nothing saved.
+    await fillSetup(driver, 'not-the-password');
+    await driver.findElement(By.css('#login')).click();
+    const alert = await driver.wait(until.elementLocated(By.css('[role="alert"]')), 20000);
+    await driver.wait(until.elementTextContains(alert, 'not accepted'), 5000);
+    assert.equal(await alert.getAttribute('data-kind'), 'wrong_credentials');
+    await shot(driver, '02-wrong-password');
+
+    // The right password: the inbox with the seeded mail.
+    await type(driver, '#password', env.MAIL_PASSWORD);
+    await driver.findElement(By.css('#login')).click();
+    const list = await driver.wait(until.elementLocated(By.css('[role="listbox"]')), 30000);
+    await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 30000);
+    await driver.wait(until.elementLocated(By.xpath(`//*[contains(text(), "${env.NEWEST_SUBJECT}")]`)), 10000);
+    // Virtualized: far fewer rows in the DOM than messages.
+    assert.ok((await rows(driver)).length < Number(env.SEEDED), 'only visible rows are rendered');
+    await shot(driver, '03-inbox');
+
+    // Keyboard: focus the list, arrow down, Enter shows the headers.
+    await list.click();
+    await list.sendKeys('\uE015'); // ArrowDown
+    const subject = await driver.wait(until.elementLocated(By.css('#message-subject')), 5000);
+    assert.ok((await subject.getText()).length > 0);
+    await shot(driver, '04-message');
+  } finally {
+    await driver.quit();
+  }
+
+  // Restart: the inbox comes from the local store without a login.
+  driver = await open();
+  try {
+    const started = Date.now();
+    const list = await driver.wait(until.elementLocated(By.css('[role="listbox"]')), 20000);
+    await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 10000);
+    console.log(`# restart: ${env.SEEDED} messages listed ${Date.now() - started} ms after the window opened`);
+    assert.equal((await driver.findElements(By.css('#setup-title'))).length, 0, 'no setup after restart');
+    await driver.wait(async () => (await driver.findElement(By.css('#refresh')).isEnabled()), 20000);
+    await shot(driver, '05-restarted');
+  } finally {
+    await driver.quit();
+  }
+});
