@@ -9,18 +9,22 @@ say() { printf '\n== %s\n' "$*" >&2; }
 # Debian packages the build and the tests need (the mail servers install their own).
 DEB_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus-x11 openssl python3 ca-certificates)
 
-install_missing() {
+# apt_install PKG...: installs those of the packages that are not installed yet.
+apt_install() {
   local missing=() p
-  for p in "${DEB_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  [ ${#missing[@]} -gt 0 ] || return 0
+  say "installing ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+install_missing() {
+  apt_install "${DEB_PACKAGES[@]}"
   if ! command -v cargo >/dev/null; then
     [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
   fi
@@ -61,18 +65,8 @@ APP_DEB_PACKAGES=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-de
   webkit2gtk-driver xvfb xauth)
 
 install_app_deps() {
-  local missing=() p
-  for p in "${APP_DEB_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  command -v node >/dev/null || missing+=(nodejs npm)
-  if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
+  apt_install "${APP_DEB_PACKAGES[@]}"
+  command -v node >/dev/null || apt_install nodejs npm
   if ! command -v tauri-driver >/dev/null; then
     [ -x "$HOME/.cargo/bin/tauri-driver" ] && export PATH="$HOME/.cargo/bin:$PATH"
   fi
