@@ -135,6 +135,48 @@ async fn connect(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<Cl
     Ok(client)
 }
 
+/// What an IMAP server says about itself before login.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Capabilities {
+    /// LOGINDISABLED: the server refuses LOGIN on this connection.
+    pub login_disabled: bool,
+    pub imap4rev1: bool,
+}
+
+/// Connects as `ep` says (certificate verified, STARTTLS required when chosen), asks for
+/// CAPABILITY and logs out without signing in. Used by autodetection's guessing.
+pub(crate) async fn probe(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<Capabilities> {
+    let client = connect(ep, trust, timeouts).await?;
+    let mut stream = client.into_inner();
+    let talk = async {
+        stream.write_all(b"p1 CAPABILITY\r\n").await?;
+        stream.flush().await?;
+        let mut buf = Vec::new();
+        let mut caps = Capabilities::default();
+        loop {
+            let mut chunk = [0u8; 4096];
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 || buf.len() > 64 * 1024 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf).to_ascii_uppercase();
+            if text.contains("\r\nP1 ") || text.starts_with("P1 ") {
+                caps.login_disabled = text.contains("LOGINDISABLED");
+                caps.imap4rev1 = text.contains("IMAP4REV1") || text.contains("IMAP4REV2");
+                break;
+            }
+        }
+        let _ = stream.write_all(b"p2 LOGOUT\r\n").await;
+        std::io::Result::Ok(caps)
+    };
+    match tokio::time::timeout(timeouts.command, talk).await {
+        Ok(Ok(caps)) => Ok(caps),
+        Ok(Err(e)) => Err(tls::protocol_error(ep, format!("CAPABILITY failed: {e}"))),
+        Err(_) => Err(tls::protocol_error(ep, "no answer to CAPABILITY in time")),
+    }
+}
+
 /// Verification failed: connect once more, accepting any certificate only to read its
 /// fingerprint for the question to the person, then close without sending anything else.
 async fn untrusted(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, detail: String) -> Error {

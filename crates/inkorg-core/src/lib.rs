@@ -3,10 +3,12 @@
 //! Tauri or any UI, so the desktop app, the `inkorg-cli` binary and the tests drive the same
 //! code. Start at [`Engine`]; see docs/ARCHITECTURE.md for the map.
 
+pub mod detect;
 pub mod engine;
 pub mod error;
 pub mod imap;
 pub mod mime;
+pub mod net;
 pub mod provider_answers;
 pub mod secrets;
 pub mod settings;

@@ -56,14 +56,18 @@ async fn open(
     timeouts: &Timeouts,
     accept_any: bool,
 ) -> Result<Opened> {
-    let addr = (ep.host.as_str(), ep.port);
+    let addrs = match tokio::time::timeout(timeouts.connect, crate::net::resolve(&ep.host, ep.port)).await {
+        Ok(Ok(a)) if !a.is_empty() => a,
+        Ok(Ok(_)) | Ok(Err(_)) => return Err(cannot_connect(ep, "the server name was not found (DNS)")),
+        Err(_) => return Err(cannot_connect(ep, "the server name was not found in time (DNS)")),
+    };
     let implicit = match ep.security {
         Security::Tls => Some(tls_parameters(ep, trust, accept_any)?),
         _ => None,
     };
     let hello_name = hello();
     let connecting = AsyncSmtpConnection::connect_tokio1(
-        addr,
+        addrs.as_slice(),
         Some(timeouts.connect),
         &hello_name,
         implicit,
@@ -216,6 +220,17 @@ fn connect_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
         endpoint: ep.clone(),
         detail,
     }
+}
+
+/// Connects as `ep` says (certificate verified), reads EHLO and quits without signing in.
+/// Returns whether AUTH PLAIN or LOGIN is offered. Used by autodetection's guessing.
+pub(crate) async fn probe(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<bool> {
+    let mut conn = connect(ep, trust, timeouts).await?;
+    let info = conn.server_info();
+    let auth = info.supports_auth_mechanism(Mechanism::Plain)
+        || info.supports_auth_mechanism(Mechanism::Login);
+    let _ = tokio::time::timeout(timeouts.command, conn.quit()).await;
+    Ok(auth)
 }
 
 /// EHLO + AUTH, then QUIT. No mail is sent.

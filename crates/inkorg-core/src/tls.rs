@@ -142,19 +142,15 @@ pub fn normalize_fingerprint(text: &str) -> Result<String> {
 }
 
 pub(crate) async fn tcp_connect(ep: &Endpoint, timeouts: &Timeouts) -> Result<TcpStream> {
-    let addr = (ep.host.as_str(), ep.port);
-    match tokio::time::timeout(timeouts.connect, TcpStream::connect(addr)).await {
-        Ok(Ok(s)) => {
-            let _ = s.set_nodelay(true);
-            Ok(s)
-        }
-        Ok(Err(e)) => Err(Error::CannotConnect {
-            endpoint: ep.clone(),
-            detail: describe_io(&e),
-        }),
-        Err(_) => Err(Error::CannotConnect {
+    match crate::net::connect(&ep.host, ep.port, timeouts.connect).await {
+        Ok(s) => Ok(s),
+        Err(e) if e.kind() == io::ErrorKind::TimedOut => Err(Error::CannotConnect {
             endpoint: ep.clone(),
             detail: format!("no answer within {} s", timeouts.connect.as_secs()),
+        }),
+        Err(e) => Err(Error::CannotConnect {
+            endpoint: ep.clone(),
+            detail: describe_io(&e),
         }),
     }
 }
