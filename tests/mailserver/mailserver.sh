@@ -16,7 +16,12 @@
 #   Dovecot "plain"     IMAP 12143 without STARTTLS (ssl = no), to prove the client refuses it
 #   Postfix             submission with STARTTLS 10587, SMTPS 10465; SASL through Dovecot;
 #                       delivers to @inkorg.test over LMTP into Dovecot and nowhere else
-# All three Dovecot instances serve the same mailboxes. State lives under $MAILSERVER_ROOT
+#   Dovecot "sim"       the simulated internet's mail hosts (run as root, standard ports):
+#                       IMAPS 993 and IMAP+STARTTLS 143 on $SIM_ADDR (a certificate for every
+#                       name in SIM_NAMES) and on $SIM_TRAP (a certificate from the untrusted CA);
+#                       Postfix adds SMTPS 465 and submission 587 on both. Users eva@ each
+#                       domain in SIM_DOMAINS. tests/simnet/ adds the DNS and web servers.
+# All Dovecot instances serve the same mailboxes. State lives under $MAILSERVER_ROOT
 # (default /var/lib/inkorg-mailserver as root, else ~/.cache/inkorg-mailserver). Test users: alice@inkorg.test and bob@inkorg.test.
 set -euo pipefail
 
@@ -33,6 +38,15 @@ MAILUSER=inkorgmail
 IMAPS_PORT=10993 IMAP_PORT=10143 LMTP_PORT=10024 AUTH_PORT=10444
 UNTRUSTED_PORT=11993 PLAIN_PORT=12143
 SUBMISSION_PORT=10587 SMTPS_PORT=10465
+# The simulated internet (tests/simnet): its mail hosts resolve to these loopback addresses.
+SIM_ADDR=127.0.2.1 SIM_TRAP=127.0.2.99
+SIM_DOMAINS=(gmail.com autoconf.test wellknown.test ispdb.test mxgoogle.test mxhost.test srv.test
+  guess.test hang.test hostile.test httptrap.test nothing.test)
+SIM_NAMES=(imap.gmail.com smtp.gmail.com imap.autoconf.test smtp.autoconf.test mail.wellknown.test
+  imap.ispdb.test smtp.ispdb.test imap.mailhost.test smtp.mailhost.test imap.srvhost.test
+  smtp.srvhost.test imap.guess.test smtp.guess.test imap.hang.test smtp.hang.test
+  imap.hostile.test smtp.hostile.test autoconfig.autoconf.test wellknown.test ispdb.simnet.test
+  autoconfig.mailhost.test autoconfig.hostile.test hostile.test autoconfig.hang.test hang.test)
 
 log() { printf '%s\n' "mailserver: $*" >&2; }
 
@@ -65,25 +79,33 @@ ensure_user() {
 as_mail() { if [ "$(id -u)" = 0 ]; then runuser -u $MAILUSER -- "$@"; else "$@"; fi; }
 
 make_certs() {
-  local d=$ROOT/tls
+  local d=$ROOT/tls names
   mkdir -p "$d"
-  [ -f "$d/untrusted-chain.pem" ] && return 0
-  # Two small CAs, each with a leaf for localhost / 127.0.0.1. Clients are told to trust
-  # ca.pem only; untrusted-ca.pem stands for an unknown or self-made certificate.
-  # (A lone self-signed certificate is a CA certificate, which strict TLS stacks reject
-  # as a server certificate, so the leaves are separate.)
+  names="localhost mail.$DOMAIN ${SIM_NAMES[*]}"
+  [ -f "$d/untrusted-chain.pem" ] && [ "$(cat "$d/names" 2>/dev/null)" = "$names" ] && return 0
+  # Two small CAs, each with a leaf for localhost / 127.0.0.1 (and the simulated internet's
+  # host names). Clients are told to trust ca.pem only; untrusted-ca.pem stands for an unknown
+  # or self-made certificate. (A lone self-signed certificate is a CA certificate, which strict
+  # TLS stacks reject as a server certificate, so the leaves are separate.)
+  local san="DNS:localhost,DNS:mail.$DOMAIN,IP:127.0.0.1" n
+  for n in "${SIM_NAMES[@]}"; do san="$san,DNS:$n"; done
   for name in "" untrusted-; do
     openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
       -subj "/CN=Inkorg ${name}test CA" -keyout "$d/${name}ca.key" -out "$d/${name}ca.pem" 2>/dev/null
     openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
       -keyout "$d/${name}key.pem" -out "$d/${name}leaf.csr" 2>/dev/null
-    printf 'subjectAltName=DNS:localhost,DNS:mail.%s,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' \
-      "$DOMAIN" >"$d/leaf.ext"
+    # The untrusted leaf names the trap hosts, so only the CA makes it wrong.
+    if [ -z "$name" ]; then
+      printf 'subjectAltName=%s\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' "$san" >"$d/leaf.ext"
+    else
+      printf 'subjectAltName=DNS:localhost,DNS:imap.trap.test,DNS:smtp.trap.test,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$d/leaf.ext"
+    fi
     openssl x509 -req -in "$d/${name}leaf.csr" -CA "$d/${name}ca.pem" -CAkey "$d/${name}ca.key" \
       -CAcreateserial -days 3650 -extfile "$d/leaf.ext" -out "$d/${name}leaf.pem" 2>/dev/null
     cat "$d/${name}leaf.pem" "$d/${name}ca.pem" >"$d/${name}chain.pem"
   done
   chmod 644 "$d"/*.pem
+  echo "$names" >"$d/names"
 }
 
 write_users() {
@@ -97,6 +119,10 @@ write_users() {
     # passwd-file: user:password:uid:gid:gecos:home:shell
     echo "$u@$DOMAIN:{PLAIN}$PASSWORD:$uid:$gid::$ROOT/home/$u::" >>"$ROOT/users"
     echo "$u@$DOMAIN OK" >>"$ROOT/vmailbox"
+  done
+  mkdir -p "$ROOT/home/sim/Maildir"/{cur,new,tmp}
+  for u in "${SIM_DOMAINS[@]}"; do
+    echo "eva@$u:{PLAIN}$PASSWORD:$uid:$gid::$ROOT/home/sim::" >>"$ROOT/users"
   done
   chmod 640 "$ROOT/users"
   chown -R "$MAILUSER" "$ROOT/home" "$ROOT/users"
@@ -115,13 +141,14 @@ state_dir = $dir/state
 log_path = $dir/dovecot.log
 auth_verbose = yes
 protocols = $( [ "$name" = main ] && echo "imap lmtp" || echo imap )
-listen = 127.0.0.1
+listen = $( [ "$name" = sim ] && echo "$SIM_ADDR, $SIM_TRAP" || echo 127.0.0.1 )
 default_internal_user = $MAILUSER
 default_internal_group = $(id -gn $MAILUSER)
 default_login_user = $MAILUSER
 first_valid_uid = 1
 service anvil {
   chroot =
+$( [ "$name" = sim ] && printf '  # A simulated provider: no growing delay for a client that tries a second user name.\n  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n')
 }
 service imap-login {
   chroot =
@@ -160,7 +187,8 @@ namespace inbox {
 }
 $extra
 EOF
-  chown -R "$MAILUSER" "$dir"
+  # The sim instance's master runs as root and keeps its own run directory.
+  [ "$name" = sim ] || chown -R "$MAILUSER" "$dir"
 }
 
 write_dovecot() {
@@ -193,6 +221,18 @@ service auth {
     port = $UNTRUSTED_PORT
     ssl = yes
   }"
+  dovecot_conf sim "" yes "  inet_listener imap {
+    address = $SIM_ADDR, $SIM_TRAP
+    port = 143
+  }
+  inet_listener imaps {
+    address = $SIM_ADDR, $SIM_TRAP
+    port = 993
+    ssl = yes
+  }" "local $SIM_TRAP {
+  ssl_cert = <$ROOT/tls/untrusted-chain.pem
+  ssl_key = <$ROOT/tls/untrusted-key.pem
+}"
   dovecot_conf plain "" no "  inet_listener imap {
     address = 127.0.0.1
     port = $PLAIN_PORT
@@ -219,7 +259,9 @@ myhostname = mail.$DOMAIN
 mydomain = $DOMAIN
 myorigin = \$mydomain
 mydestination =
-inet_interfaces = 127.0.0.1
+# Every service in master.cf names its own loopback address; "all" only skips the check that
+# each address is configured on an interface (127.0.2.x are loopback without being assigned).
+inet_interfaces = all
 inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
 alias_maps =
@@ -254,6 +296,7 @@ EOF
   -o smtpd_tls_wrappermode=yes
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+$(sim_master_cf)
 pickup    unix  n       -       n       60      1       pickup
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
@@ -279,6 +322,30 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 }
 
+# Standard ports on the simulated internet's addresses; the trap serves the untrusted certificate.
+sim_master_cf() {
+  local addr chain
+  for addr in $SIM_ADDR $SIM_TRAP; do
+    chain="$ROOT/tls/key.pem, $ROOT/tls/chain.pem"
+    [ "$addr" = "$SIM_TRAP" ] && chain="$ROOT/tls/untrusted-key.pem, $ROOT/tls/untrusted-chain.pem"
+    cat <<EOT
+$addr:587 inet n - n - - smtpd
+  -o syslog_name=postfix/sim-submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_auth_only=yes
+  -o {smtpd_tls_chain_files=$chain}
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+$addr:465 inet n - n - - smtpd
+  -o syslog_name=postfix/sim-smtps
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o {smtpd_tls_chain_files=$chain}
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+EOT
+  done
+}
+
 wait_port() {
   local port=$1 what=$2 _
   for _ in $(seq 100); do
@@ -296,6 +363,7 @@ stop() {
     [ -f "$ROOT/dovecot-$name/dovecot.conf" ] &&
       as_mail doveadm -c "$ROOT/dovecot-$name/dovecot.conf" stop 2>/dev/null || true
   done
+  [ -f "$ROOT/dovecot-sim/dovecot.conf" ] && doveadm -c "$ROOT/dovecot-sim/dovecot.conf" stop 2>/dev/null || true
   [ -f "$ROOT/postfix/conf/main.cf" ] && postfix -c "$ROOT/postfix/conf" stop 2>/dev/null || true
   return 0
 }
@@ -314,6 +382,12 @@ start() {
     chown "$MAILUSER" "$ROOT/dovecot-$name/dovecot.log"
     as_mail dovecot -c "$ROOT/dovecot-$name/dovecot.conf"
   done
+  # The simulated internet's hosts use privileged ports: that instance's master runs as root
+  # (as Dovecot normally does) and drops to $MAILUSER for logins and mail.
+  if [ "$(id -u)" = 0 ]; then
+    touch "$ROOT/dovecot-sim/dovecot.log"
+    dovecot -c "$ROOT/dovecot-sim/dovecot.conf"
+  fi
   wait_port $IMAPS_PORT "Dovecot (main)"
   wait_port $AUTH_PORT "Dovecot auth"
   wait_port $UNTRUSTED_PORT "Dovecot (untrusted)"

@@ -2,6 +2,9 @@
 //! Every error ends in one line on stderr and an exit code per kind (see `ErrorKind::exit_code`).
 
 use clap::{Args, Parser, Subcommand};
+mod detect;
+
+use inkorg_core::detect::DetectConfig;
 use inkorg_core::{
     default_data_dir, AccountSettings, Credentials, Engine, Error, OutgoingMessage, Security,
     ServerSettings, SyncPhase,
@@ -20,13 +23,19 @@ struct Cli {
     /// Profile directory (default: the platform's app-data dir).
     #[arg(long, global = true, env = "INKORG_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// One DNS server (IP or IP:PORT) for every lookup, instead of the system's resolver.
+    #[arg(long, global = true, env = "INKORG_DNS_SERVER", value_name = "ADDR")]
+    dns_server: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Find the IMAP and SMTP settings for an address (and, with a password, verify them).
+    Detect(DetectArgs),
     /// Verify the settings against both servers, then keep them (password in the OS keyring).
+    /// Without --imap-host and --smtp-host the settings are found by `detect` first.
     Login(LoginArgs),
     /// Fetch the folder list and new, changed and removed INBOX headers.
     Sync,
@@ -64,14 +73,33 @@ enum Command {
 }
 
 #[derive(Args)]
+struct DetectArgs {
+    /// The email address.
+    address: String,
+    /// Print the whole result as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Verify with the password from the first line of stdin (or from INKORG_PASSWORD when set).
+    #[arg(long)]
+    password_stdin: bool,
+    /// The provider database's base URL (the domain is appended).
+    #[arg(long, env = "INKORG_ISPDB_URL", value_name = "URL")]
+    ispdb_url: Option<String>,
+    /// Extra trusted CA certificates (PEM), for https sources and for verification.
+    #[arg(long, env = "INKORG_EXTRA_CA", value_name = "FILE")]
+    ca_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
 struct LoginArgs {
     #[arg(long)]
     email: String,
     /// Your name, shown to people you write to.
     #[arg(long, default_value = "")]
     name: String,
+    /// Leave out (with --smtp-host) to find the settings automatically.
     #[arg(long)]
-    imap_host: String,
+    imap_host: Option<String>,
     /// Default: 993 with tls, 143 otherwise.
     #[arg(long)]
     imap_port: Option<String>,
@@ -81,7 +109,7 @@ struct LoginArgs {
     #[arg(long, default_value = "")]
     imap_user: String,
     #[arg(long)]
-    smtp_host: String,
+    smtp_host: Option<String>,
     /// Default: 465 with tls, 587 otherwise.
     #[arg(long)]
     smtp_port: Option<String>,
@@ -133,10 +161,21 @@ fn one_line(e: &Error) -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
+    if let Some(dns) = cli.dns_server.as_deref().filter(|d| !d.trim().is_empty()) {
+        let addr = inkorg_core::net::parse_dns_server(dns).map_err(|m| Error::InvalidInput {
+            field: "dns_server".into(),
+            message: m,
+        })?;
+        inkorg_core::net::set_dns_server(Some(addr));
+    }
+    if let Command::Detect(args) = cli.command {
+        return detect::run(args).await;
+    }
     let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
     let engine = Engine::open(&data_dir).await?;
     match cli.command {
         Command::Login(args) => login(&engine, args).await,
+        Command::Detect(_) => Ok(()),
         Command::Sync => sync(&engine).await,
         Command::List {
             folder,
@@ -210,7 +249,7 @@ fn server(
     })
 }
 
-fn read_password(from_stdin: bool) -> Result<String, Error> {
+pub(crate) fn read_password(from_stdin: bool) -> Result<String, Error> {
     let missing = || Error::InvalidInput {
         field: "password".into(),
         message: "give the password on stdin with --password-stdin, or in INKORG_PASSWORD".into(),
@@ -233,27 +272,49 @@ fn read_password(from_stdin: bool) -> Result<String, Error> {
 }
 
 async fn login(engine: &Engine, a: LoginArgs) -> Result<(), Error> {
-    let settings = AccountSettings {
-        email: a.email,
-        display_name: a.name,
-        imap: server(
-            "imap",
-            a.imap_host,
-            a.imap_port,
-            &a.imap_security,
-            a.imap_user,
-        )?,
-        smtp: server(
-            "smtp",
-            a.smtp_host,
-            a.smtp_port,
-            &a.smtp_security,
-            a.smtp_user,
-        )?,
-        ca_file: a.ca_file,
-    };
+    let password = read_password(a.password_stdin)?;
+    let settings =
+        match (a.imap_host, a.smtp_host) {
+            (Some(imap_host), Some(smtp_host)) => AccountSettings {
+                email: a.email,
+                display_name: a.name,
+                imap: server(
+                    "imap",
+                    imap_host,
+                    a.imap_port,
+                    &a.imap_security,
+                    a.imap_user,
+                )?,
+                smtp: server(
+                    "smtp",
+                    smtp_host,
+                    a.smtp_port,
+                    &a.smtp_security,
+                    a.smtp_user,
+                )?,
+                ca_file: a.ca_file,
+            },
+            (None, None) => {
+                let mut cfg = DetectConfig::from_env()?;
+                if let Some(ca) = a.ca_file.clone() {
+                    cfg = cfg.with_ca_file(ca)?;
+                }
+                let found = inkorg_core::detect::detect(&a.email, Some(&password), &cfg).await?;
+                eprint!("{}", detect::describe(&found));
+                match found.account_settings(&a.name, cfg.ca_file.clone()) {
+                    Some(s) if found.verified() => s,
+                    _ => return Err(detect::failure(&found)),
+                }
+            }
+            _ => return Err(Error::InvalidInput {
+                field: "imap_host".into(),
+                message:
+                    "give both --imap-host and --smtp-host, or neither to find them automatically"
+                        .into(),
+            }),
+        };
     let creds = Credentials {
-        imap_password: read_password(a.password_stdin)?,
+        imap_password: password,
         smtp_password: std::env::var("INKORG_SMTP_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty()),

@@ -128,6 +128,11 @@ pub enum Error {
 
     #[error("not found: {0}")]
     NotFound(String),
+
+    /// An outcome already reduced to its kind and words, e.g. the reason autodetection gives
+    /// for a server it could not verify.
+    #[error("{message}")]
+    Reported { kind: ErrorKind, message: String },
 }
 
 impl Error {
@@ -144,6 +149,7 @@ impl Error {
             Error::Storage(_) => ErrorKind::Storage,
             Error::NotLoggedIn => ErrorKind::NotLoggedIn,
             Error::NotFound(_) => ErrorKind::NotFound,
+            Error::Reported { kind, .. } => *kind,
         }
     }
 

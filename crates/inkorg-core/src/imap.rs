@@ -145,7 +145,11 @@ pub(crate) struct Capabilities {
 
 /// Connects as `ep` says (certificate verified, STARTTLS required when chosen), asks for
 /// CAPABILITY and logs out without signing in. Used by autodetection's guessing.
-pub(crate) async fn probe(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<Capabilities> {
+pub(crate) async fn probe(
+    ep: &Endpoint,
+    trust: &Trust,
+    timeouts: &Timeouts,
+) -> Result<Capabilities> {
     let client = connect(ep, trust, timeouts).await?;
     let mut stream = client.into_inner();
     let talk = async {

@@ -85,7 +85,10 @@ impl Dns {
 
     /// MX hosts, best preference first, without the trailing dot.
     pub async fn mx(&self, domain: &str) -> Result<Vec<String>, String> {
-        let r = self.resolver.as_ref().ok_or("no DNS resolver is configured")?;
+        let r = self
+            .resolver
+            .as_ref()
+            .ok_or("no DNS resolver is configured")?;
         let lookup = r
             .mx_lookup(fqdn(domain))
             .await
@@ -105,7 +108,10 @@ impl Dns {
 
     /// SRV targets as (host, port), by priority then weight; "." (service not offered) dropped.
     pub async fn srv(&self, name: &str) -> Result<Vec<(String, u16)>, String> {
-        let r = self.resolver.as_ref().ok_or("no DNS resolver is configured")?;
+        let r = self
+            .resolver
+            .as_ref()
+            .ok_or("no DNS resolver is configured")?;
         let lookup = r
             .srv_lookup(fqdn(name))
             .await
@@ -129,7 +135,10 @@ impl Dns {
     }
 
     async fn ips(&self, host: &str) -> Result<Vec<IpAddr>, String> {
-        let r = self.resolver.as_ref().ok_or("no DNS resolver is configured")?;
+        let r = self
+            .resolver
+            .as_ref()
+            .ok_or("no DNS resolver is configured")?;
         let lookup = r
             .lookup_ip(fqdn(host))
             .await
@@ -182,9 +191,10 @@ pub async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> 
         let dns = Dns::new();
         if dns.custom {
             return match dns.ips(host).await {
-                Ok(ips) if !ips.is_empty() => {
-                    Ok(ips.into_iter().map(|ip| SocketAddr::new(ip, port)).collect())
-                }
+                Ok(ips) if !ips.is_empty() => Ok(ips
+                    .into_iter()
+                    .map(|ip| SocketAddr::new(ip, port))
+                    .collect()),
                 Ok(_) | Err(_) => Err(std::io::Error::other(
                     "failed to lookup address information: the server name was not found",
                 )),
@@ -351,7 +361,11 @@ enum Answer {
     Redirect(String),
 }
 
-async fn get_once(url: &Url, extra_roots_pem: &[Vec<u8>], max_body: usize) -> Result<Answer, String> {
+async fn get_once(
+    url: &Url,
+    extra_roots_pem: &[Vec<u8>],
+    max_body: usize,
+) -> Result<Answer, String> {
     let tcp = connect(&url.host, url.port, Duration::from_secs(5))
         .await
         .map_err(|e| describe_connect(&e))?;
@@ -427,7 +441,12 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("not an HTTP answer: {}", status_line.chars().take(60).collect::<String>()))?;
+        .ok_or_else(|| {
+            format!(
+                "not an HTTP answer: {}",
+                status_line.chars().take(60).collect::<String>()
+            )
+        })?;
     let mut length: Option<usize> = None;
     let mut chunked = false;
     let mut location = None;
@@ -461,7 +480,9 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     let cap = max_body + max_body / 8 + 1024;
     loop {
         if rest.len() > cap {
-            return Err(format!("the answer is larger than the {max_body} bytes accepted"));
+            return Err(format!(
+                "the answer is larger than the {max_body} bytes accepted"
+            ));
         }
         if let Some(n) = length {
             if rest.len() >= n {
@@ -483,7 +504,9 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     }
     let body = if chunked { dechunk(&rest)? } else { rest };
     if body.len() > max_body {
-        return Err(format!("the answer is larger than the {max_body} bytes accepted"));
+        return Err(format!(
+            "the answer is larger than the {max_body} bytes accepted"
+        ));
     }
     if let Some(n) = length {
         if body.len() < n {
@@ -525,7 +548,9 @@ mod tests {
 
     #[test]
     fn urls_parse_and_print() {
-        let u = Url::parse("https://autoconfig.example.com/mail/config-v1.1.xml?emailaddress=a%40b.se").unwrap();
+        let u =
+            Url::parse("https://autoconfig.example.com/mail/config-v1.1.xml?emailaddress=a%40b.se")
+                .unwrap();
         assert!(u.https);
         assert_eq!(u.host, "autoconfig.example.com");
         assert_eq!(u.port, 443);
@@ -535,14 +560,20 @@ mod tests {
         assert_eq!(p.to_string(), "http://ispdb.test:8080/");
         assert!(Url::parse("ftp://x.se/").is_err());
         assert!(Url::parse("https://user:pw@x.se/").is_err());
-        assert_eq!(Url::parse("https://BÜCHER.de/x").unwrap().host, "xn--bcher-kva.de");
+        assert_eq!(
+            Url::parse("https://BÜCHER.de/x").unwrap().host,
+            "xn--bcher-kva.de"
+        );
     }
 
     #[test]
     fn redirects_resolve_against_the_current_url() {
         let u = Url::parse("https://a.se/x").unwrap();
         assert_eq!(u.join("/y").unwrap().to_string(), "https://a.se/y");
-        assert_eq!(u.join("http://b.se/z").unwrap().to_string(), "http://b.se/z");
+        assert_eq!(
+            u.join("http://b.se/z").unwrap().to_string(),
+            "http://b.se/z"
+        );
         assert!(u.join("y").is_err());
     }
 

@@ -56,10 +56,19 @@ async fn open(
     timeouts: &Timeouts,
     accept_any: bool,
 ) -> Result<Opened> {
-    let addrs = match tokio::time::timeout(timeouts.connect, crate::net::resolve(&ep.host, ep.port)).await {
+    let addrs = match tokio::time::timeout(timeouts.connect, crate::net::resolve(&ep.host, ep.port))
+        .await
+    {
         Ok(Ok(a)) if !a.is_empty() => a,
-        Ok(Ok(_)) | Ok(Err(_)) => return Err(cannot_connect(ep, "the server name was not found (DNS)")),
-        Err(_) => return Err(cannot_connect(ep, "the server name was not found in time (DNS)")),
+        Ok(Ok(_)) | Ok(Err(_)) => {
+            return Err(cannot_connect(ep, "the server name was not found (DNS)"))
+        }
+        Err(_) => {
+            return Err(cannot_connect(
+                ep,
+                "the server name was not found in time (DNS)",
+            ))
+        }
     };
     let implicit = match ep.security {
         Security::Tls => Some(tls_parameters(ep, trust, accept_any)?),
@@ -76,7 +85,9 @@ async fn open(
     let mut conn = match tokio::time::timeout(timeouts.connect + timeouts.command, connecting).await
     {
         Err(_) => return Err(cannot_connect(ep, "no answer in time")),
-        Ok(Err(e)) if e.is_tls() && !accept_any => return Ok(Opened::Untrusted(source_text(&e))),
+        Ok(Err(e)) if (e.is_tls() || is_verify_failure(&e)) && !accept_any => {
+            return Ok(Opened::Untrusted(source_text(&e)))
+        }
         Ok(Err(e)) => return Err(connect_error(ep, &e)),
         Ok(Ok(c)) => c,
     };
@@ -188,6 +199,12 @@ fn auth_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
             url,
         },
     }
+}
+
+/// lettre reports a failed verification during an implicit-TLS connect as a connection error.
+fn is_verify_failure(e: &lettre::transport::smtp::Error) -> bool {
+    let text = source_text(e);
+    text.contains("certificate verify failed") || text.contains("certificate is not trusted")
 }
 
 fn source_text(e: &lettre::transport::smtp::Error) -> String {

@@ -87,8 +87,8 @@ pub fn parse(xml: &[u8], email: &str) -> Result<ParsedConfig, String> {
                 };
                 if name == "incomingServer" || name == "outgoingServer" {
                     if let Some(d) = draft.take() {
-                        let auth_ok = d.auth.is_empty()
-                            || d.auth.iter().any(|a| a.starts_with("password"));
+                        let auth_ok =
+                            d.auth.is_empty() || d.auth.iter().any(|a| a.starts_with("password"));
                         if d.auth.iter().any(|a| a.eq_ignore_ascii_case("OAuth2")) {
                             oauth_seen = true;
                         }
@@ -144,10 +144,11 @@ fn local(e: &BytesStart<'_>) -> String {
 }
 
 fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.try_get_attribute(name)
-        .ok()
-        .flatten()
-        .and_then(|a| a.normalized_value(quick_xml::XmlVersion::Implicit1_0).ok().map(|v| v.into_owned()))
+    e.try_get_attribute(name).ok().flatten().and_then(|a| {
+        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+            .ok()
+            .map(|v| v.into_owned())
+    })
 }
 
 fn append(path: &[String], draft: &mut Option<ServerDraft>, out: &mut ParsedConfig, text: &str) {
@@ -249,12 +250,17 @@ mod tests {
         let laughs = r#"<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">]>
 <clientConfig><emailProvider><domain>&lol2;</domain></emailProvider></clientConfig>"#;
-        assert!(parse(laughs.as_bytes(), "a@b.se").unwrap_err().contains("DOCTYPE"));
+        assert!(parse(laughs.as_bytes(), "a@b.se")
+            .unwrap_err()
+            .contains("DOCTYPE"));
         let external = r#"<?xml version="1.0"?>
 <!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><clientConfig>&xxe;</clientConfig>"#;
         assert!(parse(external.as_bytes(), "a@b.se").is_err());
-        let undeclared = "<clientConfig><emailProvider><domain>&xxe;</domain></emailProvider></clientConfig>";
-        assert!(parse(undeclared.as_bytes(), "a@b.se").unwrap_err().contains("entity"));
+        let undeclared =
+            "<clientConfig><emailProvider><domain>&xxe;</domain></emailProvider></clientConfig>";
+        assert!(parse(undeclared.as_bytes(), "a@b.se")
+            .unwrap_err()
+            .contains("entity"));
     }
 
     #[test]

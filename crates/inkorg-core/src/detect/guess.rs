@@ -86,7 +86,10 @@ pub(crate) async fn guess(
             let result = match protocol {
                 Protocol::Imap => imap::probe(&ep, &trust, &timeouts).await.and_then(|caps| {
                     if caps.login_disabled {
-                        Err(crate::tls::protocol_error(&ep, "the server refuses LOGIN (LOGINDISABLED)"))
+                        Err(crate::tls::protocol_error(
+                            &ep,
+                            "the server refuses LOGIN (LOGINDISABLED)",
+                        ))
                     } else {
                         Ok(())
                     }
@@ -95,7 +98,10 @@ pub(crate) async fn guess(
                     if auth {
                         Ok(())
                     } else {
-                        Err(crate::tls::protocol_error(&ep, "the server offers no AUTH PLAIN or LOGIN"))
+                        Err(crate::tls::protocol_error(
+                            &ep,
+                            "the server offers no AUTH PLAIN or LOGIN",
+                        ))
                     }
                 }),
             };
@@ -109,7 +115,9 @@ pub(crate) async fn guess(
                     let detail = short(&e);
                     steps.push(Source::Guess, target, false, detail, started);
                     match e {
-                        Error::CertificateUntrusted { .. } => Probed::Untrusted(Problem::from_error(&e)),
+                        Error::CertificateUntrusted { .. } => {
+                            Probed::Untrusted(Problem::from_error(&e))
+                        }
                         _ => Probed::Failed,
                     }
                 }
@@ -136,7 +144,10 @@ pub(crate) async fn guess(
     }
     // No better candidate will answer: the first usable one, else the first that answered
     // with a certificate we cannot trust (Advanced settings shows it with the reason).
-    if let Some(i) = results.iter().position(|r| matches!(r, Some(Probed::Usable))) {
+    if let Some(i) = results
+        .iter()
+        .position(|r| matches!(r, Some(Probed::Usable)))
+    {
         return Some((list[i].clone(), None));
     }
     results.into_iter().enumerate().find_map(|(i, r)| match r {

@@ -210,7 +210,9 @@ pub struct Problem {
 impl Problem {
     pub fn from_error(e: &Error) -> Problem {
         let (fingerprint, url, server_text) = match e {
-            Error::CertificateUntrusted { fingerprint, .. } => (Some(fingerprint.clone()), None, None),
+            Error::CertificateUntrusted { fingerprint, .. } => {
+                (Some(fingerprint.clone()), None, None)
+            }
             Error::BlockedByProvider {
                 url, server_text, ..
             } => (None, url.clone(), Some(server_text.clone())),
@@ -269,7 +271,11 @@ impl Detection {
     }
 
     /// The settings to save (or to pre-fill Advanced settings with), when both servers are known.
-    pub fn account_settings(&self, display_name: &str, ca_file: Option<PathBuf>) -> Option<AccountSettings> {
+    pub fn account_settings(
+        &self,
+        display_name: &str,
+        ca_file: Option<PathBuf>,
+    ) -> Option<AccountSettings> {
         Some(AccountSettings {
             email: self.email.clone(),
             display_name: display_name.to_string(),
@@ -311,14 +317,32 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
     if need_imap || need_smtp {
         let g_imap = async {
             if need_imap {
-                guess::guess(Protocol::Imap, &domain, &trust, cfg.probe_timeout, cfg.probe_concurrency, &steps, guess_end).await
+                guess::guess(
+                    Protocol::Imap,
+                    &domain,
+                    &trust,
+                    cfg.probe_timeout,
+                    cfg.probe_concurrency,
+                    &steps,
+                    guess_end,
+                )
+                .await
             } else {
                 None
             }
         };
         let g_smtp = async {
             if need_smtp {
-                guess::guess(Protocol::Smtp, &domain, &trust, cfg.probe_timeout, cfg.probe_concurrency, &steps, guess_end).await
+                guess::guess(
+                    Protocol::Smtp,
+                    &domain,
+                    &trust,
+                    cfg.probe_timeout,
+                    cfg.probe_concurrency,
+                    &steps,
+                    guess_end,
+                )
+                .await
             } else {
                 None
             }
@@ -358,8 +382,24 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
             command: Duration::from_secs(8),
             fetch: Duration::from_secs(8),
         };
-        let v_imap = verify(Protocol::Imap, &mut incoming, &email, &local, password, &trust, timeouts);
-        let v_smtp = verify(Protocol::Smtp, &mut outgoing, &email, &local, password, &trust, timeouts);
+        let v_imap = verify(
+            Protocol::Imap,
+            &mut incoming,
+            &email,
+            &local,
+            password,
+            &trust,
+            timeouts,
+        );
+        let v_smtp = verify(
+            Protocol::Smtp,
+            &mut outgoing,
+            &email,
+            &local,
+            password,
+            &trust,
+            timeouts,
+        );
         let both = async { tokio::join!(v_imap, v_smtp) };
         if tokio::time::timeout_at(deadline, both).await.is_err() {
             for r in [&mut incoming, &mut outgoing] {
@@ -391,9 +431,11 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
     })
 }
 
-/// Signs in with at most two user names: the source's form, the full address, the local part.
-/// Stops at the first answer that is not "wrong user name or password" (a provider block or an
-/// `[ALERT]` is never retried).
+/// Signs in with at most two user names (the source's form, the full address, the local part).
+/// The second starts only if the first has not succeeded within a short head start, so a
+/// server's delay after a wrong name (often seconds) does not add up, and a server that
+/// accepts the first name never sees the second. The first success wins; nothing is retried
+/// after that (a provider block or an `[ALERT]` never loops).
 async fn verify(
     protocol: Protocol,
     report: &mut ServerReport,
@@ -418,22 +460,35 @@ async fn verify(
         }
     }
     names.truncate(2);
-    for name in names {
+    let mut attempts = FuturesUnordered::new();
+    for (i, name) in names.into_iter().enumerate() {
         let attempt = ServerSettings {
-            username: name.clone(),
+            username: name,
             ..server.clone()
         };
-        let result = match protocol {
-            Protocol::Imap => match imap::login(&attempt, password, trust, &timeouts).await {
-                Ok(mut session) => {
-                    let _ = tokio::time::timeout(timeouts.command, session.logout()).await;
-                    Ok(())
-                }
-                Err(e) => Err(e),
-            },
-            Protocol::Smtp => smtp::check_login(&attempt, password, trust, &timeouts).await,
-        };
-        let label = format!("{}:{} ({}) as {name}", attempt.host, attempt.port, attempt.security);
+        attempts.push(async move {
+            if i > 0 {
+                tokio::time::sleep(SECOND_NAME_HEAD_START).await;
+            }
+            let result = match protocol {
+                Protocol::Imap => match imap::login(&attempt, password, trust, &timeouts).await {
+                    Ok(mut session) => {
+                        let _ = tokio::time::timeout(timeouts.command, session.logout()).await;
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                },
+                Protocol::Smtp => smtp::check_login(&attempt, password, trust, &timeouts).await,
+            };
+            (i, attempt, result)
+        });
+    }
+    let mut failures: Vec<(usize, Error)> = Vec::new();
+    while let Some((i, attempt, result)) = attempts.next().await {
+        let label = format!(
+            "{}:{} ({}) as {}",
+            attempt.host, attempt.port, attempt.security, attempt.username
+        );
         match result {
             Ok(()) => {
                 report.tried.push(format!("{label}: signed in"));
@@ -444,15 +499,24 @@ async fn verify(
             }
             Err(e) => {
                 report.tried.push(format!("{label}: {e}"));
-                let wrong = e.kind() == ErrorKind::WrongCredentials;
-                report.problem = Some(Problem::from_error(&e));
-                if !wrong {
-                    return;
-                }
+                failures.push((i, e));
             }
         }
     }
+    // The reason shown: the first answer that is not "wrong user name or password", else the
+    // source's own user name's answer.
+    failures.sort_by_key(|(i, _)| *i);
+    let shown = failures
+        .iter()
+        .find(|(_, e)| e.kind() != ErrorKind::WrongCredentials)
+        .or_else(|| failures.first());
+    if let Some((_, e)) = shown {
+        report.problem = Some(Problem::from_error(e));
+    }
 }
+
+/// How long the first user name gets before the second is tried alongside it.
+const SECOND_NAME_HEAD_START: Duration = Duration::from_millis(400);
 
 type SourceFuture<'a> = Pin<Box<dyn Future<Output = (Source, Option<Found>)> + Send + 'a>>;
 
@@ -466,7 +530,13 @@ async fn discover(
     let started = std::time::Instant::now();
     if let Some(p) = providers::by_domain(domain) {
         let (imap, smtp) = p.servers(email);
-        steps.push(Source::BuiltIn, domain.to_string(), true, p.name.to_string(), started);
+        steps.push(
+            Source::BuiltIn,
+            domain.to_string(),
+            true,
+            p.name.to_string(),
+            started,
+        );
         return Some(Found {
             source: Source::BuiltIn,
             trusted: true,
@@ -476,7 +546,13 @@ async fn discover(
             provider: Some(p.info()),
         });
     }
-    steps.push(Source::BuiltIn, domain.to_string(), false, "not in the table".into(), started);
+    steps.push(
+        Source::BuiltIn,
+        domain.to_string(),
+        false,
+        "not in the table".into(),
+        started,
+    );
 
     let dns = Arc::new(Dns::new());
     let roots = cfg.extra_roots_pem.clone();
@@ -505,10 +581,15 @@ async fn discover(
         Source::WellKnown,
         fetch(
             Source::WellKnown,
-            format!("https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress={enc}"),
+            format!(
+                "https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress={enc}"
+            ),
         ),
     );
-    add(Source::Ispdb, fetch(Source::Ispdb, ispdb_url(&cfg.ispdb_url, domain)));
+    add(
+        Source::Ispdb,
+        fetch(Source::Ispdb, ispdb_url(&cfg.ispdb_url, domain)),
+    );
     {
         let (email, domain, roots, steps, dns, base) = (
             email.to_string(),
@@ -527,7 +608,12 @@ async fn discover(
         );
     }
     {
-        let (email, domain, steps, dns) = (email.to_string(), domain.to_string(), steps.clone(), dns.clone());
+        let (email, domain, steps, dns) = (
+            email.to_string(),
+            domain.to_string(),
+            steps.clone(),
+            dns.clone(),
+        );
         add(
             Source::Srv,
             Box::pin(async move {
@@ -549,6 +635,15 @@ async fn discover(
     while !tasks.is_empty() {
         if let Some(b) = &best {
             if pending.iter().all(|p| *p >= b.source) {
+                for p in &pending {
+                    steps.push(
+                        *p,
+                        String::new(),
+                        false,
+                        "not needed: a better-ranked source answered".into(),
+                        started,
+                    );
+                }
                 break;
             }
         }
@@ -644,8 +739,9 @@ async fn fetch_config(
 
 fn describe(imap: &Option<ServerSettings>, smtp: &Option<ServerSettings>) -> String {
     let one = |s: &Option<ServerSettings>| {
-        s.as_ref()
-            .map_or("-".to_string(), |s| format!("{}:{} {}", s.host, s.port, s.security))
+        s.as_ref().map_or("-".to_string(), |s| {
+            format!("{}:{} {}", s.host, s.port, s.security)
+        })
     };
     format!("IMAP {}, SMTP {}", one(imap), one(smtp))
 }
@@ -664,7 +760,13 @@ async fn via_mx(
     let hosts = match dns.mx(domain).await {
         Ok(h) if !h.is_empty() => h,
         Ok(_) => {
-            steps.push(Source::MxBuiltIn, format!("MX {domain}"), false, "no MX records".into(), started);
+            steps.push(
+                Source::MxBuiltIn,
+                format!("MX {domain}"),
+                false,
+                "no MX records".into(),
+                started,
+            );
             return None;
         }
         Err(e) => {
@@ -675,7 +777,13 @@ async fn via_mx(
     let mx = hosts[0].clone();
     if let Some(p) = providers::by_mx(&mx) {
         let (imap, smtp) = p.servers(email);
-        steps.push(Source::MxBuiltIn, format!("MX {domain}"), true, format!("{mx}: {}", p.name), started);
+        steps.push(
+            Source::MxBuiltIn,
+            format!("MX {domain}"),
+            true,
+            format!("{mx}: {}", p.name),
+            started,
+        );
         return Some(Found {
             source: Source::MxBuiltIn,
             trusted: false,
@@ -700,7 +808,13 @@ async fn via_mx(
     for d in &domains {
         if let Some(p) = providers::by_domain(d) {
             let (imap, smtp) = p.servers(email);
-            steps.push(Source::MxBuiltIn, format!("MX {domain}"), true, format!("{mx}: {}", p.name), started);
+            steps.push(
+                Source::MxBuiltIn,
+                format!("MX {domain}"),
+                true,
+                format!("{mx}: {}", p.name),
+                started,
+            );
             return Some(Found {
                 source: Source::MxBuiltIn,
                 trusted: false,
@@ -711,20 +825,30 @@ async fn via_mx(
             });
         }
     }
-    steps.push(Source::MxBuiltIn, format!("MX {domain}"), false, format!("{mx}: not a known provider"), started);
+    steps.push(
+        Source::MxBuiltIn,
+        format!("MX {domain}"),
+        false,
+        format!("{mx}: not a known provider"),
+        started,
+    );
     if domains.is_empty() {
         return None;
     }
     let lookups = domains.iter().flat_map(|d| {
         [
-            (Source::MxAutoconfig, format!("https://autoconfig.{d}/mail/config-v1.1.xml")),
+            (
+                Source::MxAutoconfig,
+                format!("https://autoconfig.{d}/mail/config-v1.1.xml"),
+            ),
             (Source::MxIspdb, ispdb_url(ispdb_base, d)),
         ]
     });
-    let results = futures::future::join_all(lookups.map(|(source, url)| async move {
-        fetch_config(source, &url, email, roots, steps).await
-    }))
-    .await;
+    let results =
+        futures::future::join_all(lookups.map(|(source, url)| async move {
+            fetch_config(source, &url, email, roots, steps).await
+        }))
+        .await;
     results
         .into_iter()
         .flatten()
@@ -769,7 +893,13 @@ async fn via_srv(email: &str, domain: &str, dns: &Dns, steps: &Steps) -> Option<
     } else {
         "no service records".into()
     };
-    steps.push(Source::Srv, format!("SRV _imaps/_imap/_submissions/_submission._tcp.{domain}"), found, detail, started);
+    steps.push(
+        Source::Srv,
+        format!("SRV _imaps/_imap/_submissions/_submission._tcp.{domain}"),
+        found,
+        detail,
+        started,
+    );
     found.then(|| Found {
         source: Source::Srv,
         trusted: false,
@@ -795,13 +925,18 @@ mod tests {
         assert!(f.trusted);
         assert_eq!(d.incoming.settings.unwrap().host, "imap.gmail.com");
         assert_eq!(d.outgoing.settings.unwrap().port, 465);
-        assert_eq!(f.provider.unwrap().requirement, Some(Requirement::AppPassword));
+        assert_eq!(
+            f.provider.unwrap().requirement,
+            Some(Requirement::AppPassword)
+        );
         assert!(!d.incoming.verified);
     }
 
     #[tokio::test]
     async fn a_typo_gets_a_suggestion_and_bad_input_a_clear_error() {
-        let err = detect("eva@", None, &DetectConfig::default()).await.unwrap_err();
+        let err = detect("eva@", None, &DetectConfig::default())
+            .await
+            .unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidInput);
         assert_eq!(suggest_domain("gmail.con"), Some("gmail.com"));
     }
@@ -811,7 +946,12 @@ mod tests {
         assert!(Source::BuiltIn < Source::Autoconfig);
         assert!(Source::Ispdb < Source::MxBuiltIn);
         assert!(Source::Srv < Source::HttpAutoconfig);
-        assert!(Source::Ispdb.trusted() && !Source::Srv.trusted() && !Source::HttpAutoconfig.trusted());
-        assert_eq!(ispdb_url("https://x.test/v1.1", "a.se"), "https://x.test/v1.1/a.se");
+        assert!(
+            Source::Ispdb.trusted() && !Source::Srv.trusted() && !Source::HttpAutoconfig.trusted()
+        );
+        assert_eq!(
+            ispdb_url("https://x.test/v1.1", "a.se"),
+            "https://x.test/v1.1/a.se"
+        );
     }
 }
