@@ -1,0 +1,165 @@
+//! Autodetection against the simulated internet of tests/simnet (DNS, web and mail servers on
+//! loopback). Run by scripts/test.sh, which starts it and exports its settings; skipped unless
+//! INKORG_TEST_SIMNET=1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use inkorg_core::detect::{detect, DetectConfig, Detection, Source};
+use inkorg_core::ErrorKind;
+
+fn enabled() -> bool {
+    std::env::var("INKORG_TEST_SIMNET").as_deref() == Ok("1")
+}
+
+fn password() -> String {
+    std::env::var("SIM_PASSWORD").expect("SIM_PASSWORD from simnet.sh env")
+}
+
+async fn run(domain: &str, password: Option<&str>) -> Detection {
+    let cfg = DetectConfig::from_env().unwrap();
+    detect(&format!("eva@{domain}"), password, &cfg).await.unwrap()
+}
+
+fn explain(d: &Detection) -> String {
+    serde_json::to_string_pretty(d).unwrap()
+}
+
+#[tokio::test]
+async fn every_channel_finds_and_verifies_its_servers() {
+    if !enabled() {
+        return;
+    }
+    let pw = password();
+    let cases = [
+        ("gmail.com", Source::BuiltIn, "imap.gmail.com"),
+        ("autoconf.test", Source::Autoconfig, "imap.autoconf.test"),
+        ("wellknown.test", Source::WellKnown, "mail.wellknown.test"),
+        ("ispdb.test", Source::Ispdb, "imap.ispdb.test"),
+        ("mxgoogle.test", Source::MxBuiltIn, "imap.gmail.com"),
+        ("mxhost.test", Source::MxAutoconfig, "imap.mailhost.test"),
+        ("srv.test", Source::Srv, "imap.srvhost.test"),
+        ("guess.test", Source::Guess, "imap.guess.test"),
+    ];
+    for (domain, source, imap_host) in cases {
+        let d = run(domain, Some(&pw)).await;
+        let found = d.found.clone().unwrap_or_else(|| panic!("{domain}: {}", explain(&d)));
+        assert_eq!(found.source, source, "{domain}: {}", explain(&d));
+        assert_eq!(found.trusted, source.trusted());
+        assert_eq!(d.incoming.settings.as_ref().unwrap().host, imap_host, "{domain}");
+        assert!(d.verified(), "{domain}: {}", explain(&d));
+        assert!(d.total_ms < 20_000, "{domain}: {} ms", d.total_ms);
+        println!(
+            "{domain:<15} {:<13} settings {:>5} ms, verified {:>5} ms",
+            format!("{:?}", found.source),
+            d.settings_ms.unwrap_or_default(),
+            d.verified_ms.unwrap_or_default()
+        );
+    }
+    // The ISPDB names the local part; the server wants the full address: the second name wins.
+    let d = run("ispdb.test", Some(&pw)).await;
+    assert_eq!(d.incoming.settings.unwrap().username, "eva@ispdb.test");
+    // The table says which providers need an app password.
+    let d = run("gmail.com", None).await;
+    assert!(d.found.unwrap().provider.unwrap().help_url.is_some());
+}
+
+#[tokio::test]
+async fn a_plain_http_answer_never_gets_the_password_to_a_host_with_a_bad_certificate() {
+    if !enabled() {
+        return;
+    }
+    let pw = password();
+    let d = run("httptrap.test", Some(&pw)).await;
+    let found = d.found.clone().unwrap();
+    assert_eq!(found.source, Source::HttpAutoconfig, "{}", explain(&d));
+    assert!(!found.trusted);
+    assert!(!d.incoming.verified && !d.outgoing.verified);
+    for r in [&d.incoming, &d.outgoing] {
+        let p = r.problem.as_ref().unwrap();
+        assert_eq!(p.kind, ErrorKind::CertificateUntrusted, "{}", explain(&d));
+        assert!(p.fingerprint.is_some());
+    }
+    // The trap's IMAP server saw TLS handshakes and nothing else: no login, no user name.
+    let log = std::fs::read_to_string(std::env::var("SIM_MAIL_LOG").unwrap()).unwrap();
+    let trap: Vec<&str> = log.lines().filter(|l| l.contains("lip=127.0.2.99")).collect();
+    assert!(!trap.is_empty(), "the trap was not even contacted");
+    for line in trap {
+        assert!(!line.contains("user=<eva"), "{line}");
+        assert!(!line.contains("Login:") && !line.contains("auth failed"), "{line}");
+    }
+    // No web server ever saw the password.
+    let requests = std::fs::read_to_string(std::env::var("SIM_REQUEST_LOG").unwrap()).unwrap();
+    assert!(!requests.contains(&pw));
+}
+
+#[tokio::test]
+async fn a_hanging_autoconfig_server_does_not_hold_back_a_ready_ispdb_answer() {
+    if !enabled() {
+        return;
+    }
+    let d = run("hang.test", Some(&password())).await;
+    let found = d.found.clone().unwrap();
+    assert_eq!(found.source, Source::Ispdb, "{}", explain(&d));
+    let settings_ms = d.settings_ms.unwrap();
+    // The ISPDB answers at once; the hanging sources get the 1.5 s grace and no more.
+    assert!(settings_ms < 3_000, "settings after {settings_ms} ms");
+    assert!(d.verified(), "{}", explain(&d));
+    assert!(d
+        .steps
+        .iter()
+        .any(|s| s.source == Source::Autoconfig && s.detail.contains("not waited for")));
+}
+
+#[tokio::test]
+async fn hostile_xml_and_huge_answers_are_ignored_with_a_reason() {
+    if !enabled() {
+        return;
+    }
+    let d = run("hostile.test", Some(&password())).await;
+    let detail = |s: Source| {
+        d.steps
+            .iter()
+            .find(|st| st.source == s)
+            .map(|st| st.detail.clone())
+            .unwrap_or_default()
+    };
+    assert!(detail(Source::Autoconfig).contains("DOCTYPE"), "{}", explain(&d));
+    assert!(detail(Source::Ispdb).contains("DOCTYPE"), "{}", explain(&d));
+    assert!(detail(Source::WellKnown).contains("bytes"), "{}", explain(&d));
+    // Nothing usable from the files: guessing finds the real servers.
+    assert_eq!(d.found.as_ref().unwrap().source, Source::Guess);
+    assert!(d.verified());
+}
+
+#[tokio::test]
+async fn nothing_found_ends_quickly_with_a_reason_per_server() {
+    if !enabled() {
+        return;
+    }
+    for domain in ["nothing.test", "nosuch.test"] {
+        let d = run(domain, Some(&password())).await;
+        assert!(d.found.is_none(), "{domain}: {}", explain(&d));
+        assert!(d.total_ms < 20_000);
+        for r in [&d.incoming, &d.outgoing] {
+            assert!(r.settings.is_none());
+            assert_eq!(r.problem.as_ref().unwrap().kind, ErrorKind::NotFound);
+        }
+        // Guessing tried every common name, and each step says why it failed.
+        assert!(d.steps.iter().filter(|s| s.source == Source::Guess).count() >= 12);
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_reported_after_at_most_two_user_names() {
+    if !enabled() {
+        return;
+    }
+    let d = run("autoconf.test", Some("not-the-password")).await;
+    assert!(d.found.is_some());
+    for r in [&d.incoming, &d.outgoing] {
+        assert!(!r.verified);
+        assert_eq!(r.problem.as_ref().unwrap().kind, ErrorKind::WrongCredentials, "{}", explain(&d));
+        assert!(r.tried.len() <= 2, "{:?}", r.tried);
+        // Advanced settings opens pre-filled with what was found.
+        assert!(matches!(r.settings.as_ref().unwrap().port, 993 | 465));
+    }
+}
