@@ -7,7 +7,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 say() { printf '\n== %s\n' "$*" >&2; }
 
 # Debian packages the build and the tests need (the mail servers install their own).
-DEB_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus-x11 openssl python3 ca-certificates)
+DEB_PACKAGES=(build-essential pkg-config libssl-dev libdbus-1-dev gnome-keyring dbus-x11 openssl python3 ca-certificates
+  dnsmasq-base)
 
 # apt_install PKG...: installs those of the packages that are not installed yet.
 apt_install() {
@@ -62,7 +63,7 @@ with_keyring() {
 # What the desktop app and its tests need beyond the engine: WebKitGTK and friends, the
 # WebDriver pieces, Node packages for the UI.
 APP_DEB_PACKAGES=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
-  webkit2gtk-driver xvfb xauth)
+  webkit2gtk-driver xvfb xauth imagemagick)
 
 install_app_deps() {
   apt_install "${APP_DEB_PACKAGES[@]}"

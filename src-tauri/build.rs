@@ -6,6 +6,7 @@ fn main() {
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
         .app_manifest(tauri_build::AppManifest::new().commands(&[
             "get_account",
+            "detect",
             "login",
             "sync",
             "list_messages",

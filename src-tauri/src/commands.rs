@@ -5,9 +5,11 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dto::{
-    AccountDto, CommandError, FolderDto, LoginRequest, MessageDto, SyncProgressDto, SyncReportDto,
+    AccountDto, CommandError, DetectionDto, FolderDto, LoginRequest, MessageDto, SyncProgressDto,
+    SyncReportDto,
 };
 use crate::AppState;
+use inkorg_core::detect::DetectConfig;
 use inkorg_core::{Credentials, Error};
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -20,6 +22,20 @@ pub async fn get_account(state: State<'_, AppState>) -> Result<Option<AccountDto
         Err(Error::NotLoggedIn) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Finds the servers for an address (autodetection); with a password, verifies them too.
+/// Nothing is saved: the UI logs in with the result, or opens Advanced settings pre-filled.
+#[tauri::command]
+pub async fn detect(email: String, password: Option<String>) -> Result<DetectionDto> {
+    // INKORG_ISPDB_URL and INKORG_EXTRA_CA (the same CA file the app trusts) apply.
+    let cfg = DetectConfig::from_env()?;
+    let password = password.filter(|p| !p.is_empty());
+    Ok(
+        inkorg_core::detect::detect(&email, password.as_deref(), &cfg)
+            .await?
+            .into(),
+    )
 }
 
 /// Verifies both servers and saves the account; nothing is saved when it fails.

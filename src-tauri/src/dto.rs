@@ -2,6 +2,7 @@
 //! ui/src/bindings/ (run `cargo test -p inkorg`; scripts/test.sh fails when they are stale).
 //! Engine types never reach TypeScript: each DTO is converted here.
 
+use inkorg_core::detect::{Detection, Requirement, ServerReport, Source};
 use inkorg_core::{
     AccountSettings, Endpoint, Error, ErrorKind, FolderInfo, MessageSummary, Security,
     ServerSettings, Status, SyncPhase, SyncProgress, SyncReport,
@@ -295,6 +296,24 @@ impl From<&Endpoint> for EndpointDto {
     }
 }
 
+impl From<ErrorKind> for ErrorKindDto {
+    fn from(k: ErrorKind) -> Self {
+        match k {
+            ErrorKind::InvalidInput => ErrorKindDto::InvalidInput,
+            ErrorKind::WrongCredentials => ErrorKindDto::WrongCredentials,
+            ErrorKind::BlockedByProvider => ErrorKindDto::BlockedByProvider,
+            ErrorKind::CertificateUntrusted => ErrorKindDto::CertificateUntrusted,
+            ErrorKind::StarttlsNotOffered => ErrorKindDto::StarttlsNotOffered,
+            ErrorKind::CannotConnect => ErrorKindDto::CannotConnect,
+            ErrorKind::Protocol => ErrorKindDto::Protocol,
+            ErrorKind::Keyring => ErrorKindDto::Keyring,
+            ErrorKind::Storage => ErrorKindDto::Storage,
+            ErrorKind::NotLoggedIn => ErrorKindDto::NotLoggedIn,
+            ErrorKind::NotFound => ErrorKindDto::NotFound,
+        }
+    }
+}
+
 /// The one error shape every command returns.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(rename_all = "camelCase")]
@@ -321,19 +340,7 @@ pub struct CommandError {
 
 impl From<Error> for CommandError {
     fn from(e: Error) -> Self {
-        let kind = match e.kind() {
-            ErrorKind::InvalidInput => ErrorKindDto::InvalidInput,
-            ErrorKind::WrongCredentials => ErrorKindDto::WrongCredentials,
-            ErrorKind::BlockedByProvider => ErrorKindDto::BlockedByProvider,
-            ErrorKind::CertificateUntrusted => ErrorKindDto::CertificateUntrusted,
-            ErrorKind::StarttlsNotOffered => ErrorKindDto::StarttlsNotOffered,
-            ErrorKind::CannotConnect => ErrorKindDto::CannotConnect,
-            ErrorKind::Protocol => ErrorKindDto::Protocol,
-            ErrorKind::Keyring => ErrorKindDto::Keyring,
-            ErrorKind::Storage => ErrorKindDto::Storage,
-            ErrorKind::NotLoggedIn => ErrorKindDto::NotLoggedIn,
-            ErrorKind::NotFound => ErrorKindDto::NotFound,
-        };
+        let kind = e.kind().into();
         let mut out = CommandError {
             kind,
             message: e.to_string(),
@@ -369,6 +376,156 @@ impl CommandError {
             fingerprint: None,
             server_text: None,
             url: None,
+        }
+    }
+}
+
+/// Where autodetection found the settings, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum DetectSourceDto {
+    BuiltIn,
+    Autoconfig,
+    WellKnown,
+    Ispdb,
+    MxBuiltIn,
+    MxAutoconfig,
+    MxIspdb,
+    Srv,
+    HttpAutoconfig,
+    Guess,
+}
+
+impl From<Source> for DetectSourceDto {
+    fn from(s: Source) -> Self {
+        match s {
+            Source::BuiltIn => DetectSourceDto::BuiltIn,
+            Source::Autoconfig => DetectSourceDto::Autoconfig,
+            Source::WellKnown => DetectSourceDto::WellKnown,
+            Source::Ispdb => DetectSourceDto::Ispdb,
+            Source::MxBuiltIn => DetectSourceDto::MxBuiltIn,
+            Source::MxAutoconfig => DetectSourceDto::MxAutoconfig,
+            Source::MxIspdb => DetectSourceDto::MxIspdb,
+            Source::Srv => DetectSourceDto::Srv,
+            Source::HttpAutoconfig => DetectSourceDto::HttpAutoconfig,
+            Source::Guess => DetectSourceDto::Guess,
+        }
+    }
+}
+
+/// What a person must do at a known provider before a password sign-in works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum RequirementDto {
+    AppPassword,
+    OauthOnly,
+    EnableImap,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProviderDto {
+    pub name: String,
+    #[ts(optional)]
+    pub requirement: Option<RequirementDto>,
+    #[ts(optional)]
+    pub help_url: Option<String>,
+}
+
+/// Why a detected server is not verified.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DetectProblemDto {
+    pub kind: ErrorKindDto,
+    pub message: String,
+    #[ts(optional)]
+    pub fingerprint: Option<String>,
+    #[ts(optional)]
+    pub url: Option<String>,
+    #[ts(optional)]
+    pub server_text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ServerReportDto {
+    #[ts(optional)]
+    pub settings: Option<ServerDto>,
+    pub verified: bool,
+    /// What was tried, in words, for the Advanced settings view.
+    pub tried: Vec<String>,
+    #[ts(optional)]
+    pub problem: Option<DetectProblemDto>,
+}
+
+impl From<ServerReport> for ServerReportDto {
+    fn from(r: ServerReport) -> Self {
+        ServerReportDto {
+            settings: r.settings.map(Into::into),
+            verified: r.verified,
+            tried: r.tried,
+            problem: r.problem.map(|p| DetectProblemDto {
+                kind: p.kind.into(),
+                message: p.message,
+                fingerprint: p.fingerprint,
+                url: p.url,
+                server_text: p.server_text,
+            }),
+        }
+    }
+}
+
+/// The outcome of autodetection: verified settings, or the best partial result with reasons.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct DetectionDto {
+    pub email: String,
+    /// "Did you mean …?" for a likely typo of a common domain.
+    #[ts(optional)]
+    pub suggestion: Option<String>,
+    #[ts(optional)]
+    pub source: Option<DetectSourceDto>,
+    pub trusted: bool,
+    #[ts(optional)]
+    pub provider: Option<ProviderDto>,
+    pub incoming: ServerReportDto,
+    pub outgoing: ServerReportDto,
+    pub verified: bool,
+    #[ts(type = "number")]
+    pub total_ms: u64,
+}
+
+impl From<Detection> for DetectionDto {
+    fn from(d: Detection) -> Self {
+        let verified = d.verified();
+        let (source, trusted, provider) = match d.found {
+            Some(f) => (Some(f.source.into()), f.trusted, f.provider),
+            None => (None, false, None),
+        };
+        DetectionDto {
+            email: d.email,
+            suggestion: d.suggestion,
+            source,
+            trusted,
+            provider: provider.map(|p| ProviderDto {
+                name: p.name,
+                requirement: p.requirement.map(|r| match r {
+                    Requirement::AppPassword => RequirementDto::AppPassword,
+                    Requirement::OauthOnly => RequirementDto::OauthOnly,
+                    Requirement::EnableImap => RequirementDto::EnableImap,
+                }),
+                help_url: p.help_url,
+            }),
+            incoming: d.incoming.into(),
+            outgoing: d.outgoing.into(),
+            verified,
+            total_ms: d.total_ms,
         }
     }
 }

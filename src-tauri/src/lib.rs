@@ -47,6 +47,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .setup(|app| Ok(init(app.handle())?))
         .invoke_handler(tauri::generate_handler![
             commands::get_account,
+            commands::detect,
             commands::login,
             commands::sync,
             commands::list_messages,

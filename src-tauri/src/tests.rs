@@ -76,6 +76,15 @@ fn commands_dispatch_parse_arguments_and_return_one_error_shape() {
     .unwrap_err();
     assert!(err.to_string().contains("missing field"), "{err}");
 
+    // Autodetection: a known domain comes from the built-in table, with no network.
+    let found = invoke(&webview, "detect", json!({ "email": "eva@gmail.com" })).unwrap();
+    assert_eq!(found["source"], "builtIn", "{found}");
+    assert_eq!(found["incoming"]["settings"]["host"], "imap.gmail.com");
+    assert_eq!(found["provider"]["requirement"], "appPassword");
+    assert_eq!(found["verified"], false);
+    let err = invoke(&webview, "detect", json!({ "email": "no-at-sign" })).unwrap_err();
+    assert_eq!(err["kind"], "invalid_input", "{err}");
+
     // An unknown command is refused.
     assert!(invoke(&webview, "delete_everything", json!({})).is_err());
 }

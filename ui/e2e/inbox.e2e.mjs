@@ -3,23 +3,37 @@
 //   APP (the binary), DRIVER_URL, MAIL_USER, MAIL_PASSWORD, IMAP_PORT, SMTP_PORT, SEEDED,
 //   NEWEST_SUBJECT, SHOTS (screenshot folder), INKORG_DATA_DIR and INKORG_EXTRA_CA (read by the app).
 import { Builder, By, until } from 'selenium-webdriver';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 
 const env = process.env;
 mkdirSync(env.SHOTS, { recursive: true });
+const t0 = Date.now();
+/** Progress on stderr, so a hang shows where it stopped. */
+function step(what) {
+  console.error(`# ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+}
 
 async function open() {
+  step('starting the app through tauri-driver');
   const caps = { browserName: 'wry', 'tauri:options': { application: env.APP } };
   const driver = await new Builder().usingServer(env.DRIVER_URL).withCapabilities(caps).build();
-  await driver.manage().setTimeouts({ implicit: 0 });
+  step('session open');
   return driver;
 }
 
+/**
+ * A screenshot of the whole (virtual) screen, taken by ImageMagick's `import` from the X server.
+ * WebKitWebDriver's own screenshot never returns when the app runs inside the private D-Bus
+ * session the keyring needs, so the picture is taken from outside the webview.
+ */
 async function shot(driver, name) {
-  const png = await driver.takeScreenshot();
-  writeFileSync(`${env.SHOTS}/${name}.png`, png, 'base64');
+  step(`screenshot ${name}`);
+  // Let the last layout and paint land first.
+  await driver.sleep(300);
+  execFileSync('import', ['-window', 'root', `${env.SHOTS}/${name}.png`], { timeout: 20000 });
 }
 
 async function type(driver, css, text) {
@@ -53,6 +67,7 @@ test('a new user logs in and sees the seeded inbox; a restart opens it from the 
     await shot(driver, '01-setup');
 
     // Wrong password: the wrong-credentials sentence, and nothing saved.
+    step('setup view shown; filling in a wrong password');
     await fillSetup(driver, 'not-the-password');
     await driver.findElement(By.css('#login')).click();
     const alert = await driver.wait(until.elementLocated(By.css('[role="alert"]')), 20000);
@@ -61,6 +76,7 @@ test('a new user logs in and sees the seeded inbox; a restart opens it from the 
     await shot(driver, '02-wrong-password');
 
     // The right password: the inbox with the seeded mail.
+    step('wrong-credentials message shown; the right password now');
     await type(driver, '#password', env.MAIL_PASSWORD);
     await driver.findElement(By.css('#login')).click();
     const list = await driver.wait(until.elementLocated(By.css('[role="listbox"]')), 30000);
@@ -70,12 +86,19 @@ test('a new user logs in and sees the seeded inbox; a restart opens it from the 
     assert.ok((await rows(driver)).length < Number(env.SEEDED), 'only visible rows are rendered');
     await shot(driver, '03-inbox');
 
+    step('inbox listed');
     // Keyboard: focus the list, arrow down, Enter shows the headers.
     await list.click();
     await list.sendKeys('\uE015'); // ArrowDown
     const subject = await driver.wait(until.elementLocated(By.css('#message-subject')), 5000);
     assert.ok((await subject.getText()).length > 0);
     await shot(driver, '04-message');
+  } catch (e) {
+    await shot(driver, 'failed').catch(() => {});
+    const alerts = await driver.findElements(By.css('[role="alert"]'));
+    for (const a of alerts) step(`alert on screen: ${await a.getText()}`);
+    step(`page text: ${(await driver.executeScript('return document.body.innerText')).replace(/\s+/g, ' ')}`);
+    throw e;
   } finally {
     await driver.quit();
   }

@@ -16,7 +16,9 @@ fn password() -> String {
 
 async fn run(domain: &str, password: Option<&str>) -> Detection {
     let cfg = DetectConfig::from_env().unwrap();
-    detect(&format!("eva@{domain}"), password, &cfg).await.unwrap()
+    detect(&format!("eva@{domain}"), password, &cfg)
+        .await
+        .unwrap()
 }
 
 fn explain(d: &Detection) -> String {
@@ -41,10 +43,17 @@ async fn every_channel_finds_and_verifies_its_servers() {
     ];
     for (domain, source, imap_host) in cases {
         let d = run(domain, Some(&pw)).await;
-        let found = d.found.clone().unwrap_or_else(|| panic!("{domain}: {}", explain(&d)));
+        let found = d
+            .found
+            .clone()
+            .unwrap_or_else(|| panic!("{domain}: {}", explain(&d)));
         assert_eq!(found.source, source, "{domain}: {}", explain(&d));
         assert_eq!(found.trusted, source.trusted());
-        assert_eq!(d.incoming.settings.as_ref().unwrap().host, imap_host, "{domain}");
+        assert_eq!(
+            d.incoming.settings.as_ref().unwrap().host,
+            imap_host,
+            "{domain}"
+        );
         assert!(d.verified(), "{domain}: {}", explain(&d));
         assert!(d.total_ms < 20_000, "{domain}: {} ms", d.total_ms);
         println!(
@@ -80,11 +89,17 @@ async fn a_plain_http_answer_never_gets_the_password_to_a_host_with_a_bad_certif
     }
     // The trap's IMAP server saw TLS handshakes and nothing else: no login, no user name.
     let log = std::fs::read_to_string(std::env::var("SIM_MAIL_LOG").unwrap()).unwrap();
-    let trap: Vec<&str> = log.lines().filter(|l| l.contains("lip=127.0.2.99")).collect();
+    let trap: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("lip=127.0.2.99"))
+        .collect();
     assert!(!trap.is_empty(), "the trap was not even contacted");
     for line in trap {
         assert!(!line.contains("user=<eva"), "{line}");
-        assert!(!line.contains("Login:") && !line.contains("auth failed"), "{line}");
+        assert!(
+            !line.contains("Login:") && !line.contains("auth failed"),
+            "{line}"
+        );
     }
     // No web server ever saw the password.
     let requests = std::fs::read_to_string(std::env::var("SIM_REQUEST_LOG").unwrap()).unwrap();
@@ -122,9 +137,17 @@ async fn hostile_xml_and_huge_answers_are_ignored_with_a_reason() {
             .map(|st| st.detail.clone())
             .unwrap_or_default()
     };
-    assert!(detail(Source::Autoconfig).contains("DOCTYPE"), "{}", explain(&d));
+    assert!(
+        detail(Source::Autoconfig).contains("DOCTYPE"),
+        "{}",
+        explain(&d)
+    );
     assert!(detail(Source::Ispdb).contains("DOCTYPE"), "{}", explain(&d));
-    assert!(detail(Source::WellKnown).contains("bytes"), "{}", explain(&d));
+    assert!(
+        detail(Source::WellKnown).contains("bytes"),
+        "{}",
+        explain(&d)
+    );
     // Nothing usable from the files: guessing finds the real servers.
     assert_eq!(d.found.as_ref().unwrap().source, Source::Guess);
     assert!(d.verified());
@@ -157,7 +180,12 @@ async fn a_wrong_password_is_reported_after_at_most_two_user_names() {
     assert!(d.found.is_some());
     for r in [&d.incoming, &d.outgoing] {
         assert!(!r.verified);
-        assert_eq!(r.problem.as_ref().unwrap().kind, ErrorKind::WrongCredentials, "{}", explain(&d));
+        assert_eq!(
+            r.problem.as_ref().unwrap().kind,
+            ErrorKind::WrongCredentials,
+            "{}",
+            explain(&d)
+        );
         assert!(r.tried.len() <= 2, "{:?}", r.tried);
         // Advanced settings opens pre-filled with what was found.
         assert!(matches!(r.settings.as_ref().unwrap().port, 993 | 465));

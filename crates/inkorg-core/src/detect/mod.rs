@@ -557,12 +557,6 @@ async fn discover(
     let dns = Arc::new(Dns::new());
     let roots = cfg.extra_roots_pem.clone();
     let enc = email.replace('@', "%40");
-    let mut tasks: FuturesUnordered<SourceFuture<'_>> = FuturesUnordered::new();
-    let mut pending: Vec<Source> = Vec::new();
-    let mut add = |source: Source, fut: SourceFuture<'static>| {
-        pending.push(source);
-        tasks.push(fut);
-    };
     let fetch = |source: Source, url: String| -> SourceFuture<'static> {
         let (email, roots, steps) = (email.to_string(), roots.clone(), steps.clone());
         Box::pin(async move {
@@ -570,27 +564,7 @@ async fn discover(
             (source, found)
         })
     };
-    add(
-        Source::Autoconfig,
-        fetch(
-            Source::Autoconfig,
-            format!("https://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={enc}"),
-        ),
-    );
-    add(
-        Source::WellKnown,
-        fetch(
-            Source::WellKnown,
-            format!(
-                "https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress={enc}"
-            ),
-        ),
-    );
-    add(
-        Source::Ispdb,
-        fetch(Source::Ispdb, ispdb_url(&cfg.ispdb_url, domain)),
-    );
-    {
+    let mx: SourceFuture<'static> = {
         let (email, domain, roots, steps, dns, base) = (
             email.to_string(),
             domain.to_string(),
@@ -599,36 +573,52 @@ async fn discover(
             dns.clone(),
             cfg.ispdb_url.clone(),
         );
-        add(
-            Source::MxBuiltIn,
-            Box::pin(async move {
-                let found = via_mx(&email, &domain, &dns, &base, &roots, &steps).await;
-                (Source::MxBuiltIn, found)
-            }),
-        );
-    }
-    {
+        Box::pin(async move {
+            let found = via_mx(&email, &domain, &dns, &base, &roots, &steps).await;
+            (Source::MxBuiltIn, found)
+        })
+    };
+    let srv: SourceFuture<'static> = {
         let (email, domain, steps, dns) = (
             email.to_string(),
             domain.to_string(),
             steps.clone(),
             dns.clone(),
         );
-        add(
-            Source::Srv,
-            Box::pin(async move {
-                let found = via_srv(&email, &domain, &dns, &steps).await;
-                (Source::Srv, found)
-            }),
-        );
-    }
-    add(
-        Source::HttpAutoconfig,
-        fetch(
-            Source::HttpAutoconfig,
-            format!("http://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={enc}"),
+        Box::pin(async move {
+            let found = via_srv(&email, &domain, &dns, &steps).await;
+            (Source::Srv, found)
+        })
+    };
+    let sources: Vec<(Source, SourceFuture<'static>)> = vec![
+        (
+            Source::Autoconfig,
+            fetch(
+                Source::Autoconfig,
+                format!("https://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={enc}"),
+            ),
         ),
-    );
+        (
+            Source::WellKnown,
+            fetch(
+                Source::WellKnown,
+                format!("https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml?emailaddress={enc}"),
+            ),
+        ),
+        (Source::Ispdb, fetch(Source::Ispdb, ispdb_url(&cfg.ispdb_url, domain))),
+        (Source::MxBuiltIn, mx),
+        (Source::Srv, srv),
+        (
+            Source::HttpAutoconfig,
+            fetch(
+                Source::HttpAutoconfig,
+                format!("http://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={enc}"),
+            ),
+        ),
+    ];
+    let mut pending: Vec<Source> = sources.iter().map(|(s, _)| *s).collect();
+    let mut tasks: FuturesUnordered<SourceFuture<'static>> =
+        sources.into_iter().map(|(_, f)| f).collect();
 
     let mut best: Option<Found> = None;
     let mut grace_until: Option<Instant> = None;
