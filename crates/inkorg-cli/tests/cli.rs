@@ -259,3 +259,77 @@ fn assert_password_absent(dir: &Path, password: &str) {
         }
     }
 }
+
+/// `detect` and `login` without hosts, as a new user runs them against the simulated internet
+/// (tests/simnet; scripts/test.sh exports its INKORG_* settings and INKORG_TEST_SIMNET=1).
+#[test]
+fn detect_finds_verifies_and_login_uses_it() {
+    if std::env::var("INKORG_TEST_SIMNET").as_deref() != Ok("1") {
+        eprintln!("not run: set INKORG_TEST_SIMNET=1 with the simulated internet running");
+        return;
+    }
+    let password = std::env::var("SIM_PASSWORD").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+
+    // Without a password: the settings and where they came from, as JSON.
+    let out = cli(dir.path(), &["detect", "eva@srv.test", "--json"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["found"]["source"], "srv");
+    assert_eq!(json["found"]["trusted"], false);
+    assert_eq!(json["incoming"]["settings"]["host"], "imap.srvhost.test");
+    assert_eq!(json["incoming"]["verified"], false);
+
+    // With the password on stdin: verified, in words.
+    let out = cli(
+        dir.path(),
+        &["detect", "eva@autoconf.test", "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("imap.autoconf.test:993 tls user eva@autoconf.test (verified)"),
+        "{text}"
+    );
+
+    // The trap: settings from plain http, a host with an untrusted certificate: exit code 6.
+    let out = cli(
+        dir.path(),
+        &["detect", "eva@httptrap.test", "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Nothing to find: exit code 13 and one line saying so.
+    let out = cli(dir.path(), &["detect", "eva@nosuch.test"], "");
+    assert_eq!(out.status.code(), Some(13));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no incoming (IMAP) server was found"));
+
+    // login without hosts: detect, verify, save; the account is then there.
+    let out = cli(
+        dir.path(),
+        &["login", "--email", "eva@wellknown.test", "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(dir.path(), &["status", "--json"], "");
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["imap"]["host"], "mail.wellknown.test");
+    assert_eq!(status["imap"]["security"], "starttls");
+    let out = cli(dir.path(), &["logout"], "");
+    assert!(out.status.success());
+}
