@@ -76,8 +76,13 @@ test('a new user logs in and sees the seeded inbox; a restart opens it from the 
     await shot(driver, '02-wrong-password');
 
     // The right password: the inbox with the seeded mail.
-    step('wrong-credentials message shown; the right password now');
-    await type(driver, '#password', env.MAIL_PASSWORD);
+    // Nothing was saved: a reload of the window is a first run again.
+    step('wrong-credentials message shown; reloading to check that nothing was saved');
+    await driver.navigate().refresh();
+    await driver.wait(until.elementLocated(By.css('#setup-title')), 20000);
+    assert.equal((await driver.findElements(By.css('[role="listbox"]'))).length, 0, 'no inbox after a failed login');
+    step('still the first run; the right password now');
+    await fillSetup(driver, env.MAIL_PASSWORD);
     await driver.findElement(By.css('#login')).click();
     const list = await driver.wait(until.elementLocated(By.css('[role="listbox"]')), 30000);
     await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 30000);
