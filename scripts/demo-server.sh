@@ -6,7 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 tests/mailserver/start > "${TMPDIR:-/tmp}/inkorg-demo.env"
 set -a; source "${TMPDIR:-/tmp}/inkorg-demo.env"; set +a
-seeded=$(wc -l < "$MAILSERVER_ROOT/home/alice/expected.tsv" 2>/dev/null || echo 0)
+seeded=0
+[ -f "$MAILSERVER_ROOT/home/alice/expected.tsv" ] && seeded=$(wc -l < "$MAILSERVER_ROOT/home/alice/expected.tsv")
 [ "$seeded" -ge 200 ] || tests/mailserver/seed alice 200 >/dev/null
 cat <<EOT
 

@@ -79,6 +79,11 @@ test('a new user logs in and sees the seeded inbox; a restart opens it from the 
     // Nothing was saved: a reload of the window is a first run again.
     step('wrong-credentials message shown; reloading to check that nothing was saved');
     await driver.navigate().refresh();
+    // The reloaded page has an empty form (the old one still held the address).
+    await driver.wait(async () => {
+      const email = await driver.findElements(By.css('#email'));
+      return email.length === 1 && (await email[0].getAttribute('value')) === '';
+    }, 20000);
     await driver.wait(until.elementLocated(By.css('#setup-title')), 20000);
     assert.equal((await driver.findElements(By.css('[role="listbox"]'))).length, 0, 'no inbox after a failed login');
     step('still the first run; the right password now');
