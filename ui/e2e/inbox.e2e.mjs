@@ -97,6 +97,7 @@ test('a new user logs in and sees the seeded inbox; a restart opens it from the 
     await shot(driver, '03-inbox');
 
     step('inbox listed');
+    assert.equal((await driver.findElements(By.css('[role="alert"]'))).length, 0, 'no error on the inbox');
     // Keyboard: focus the list, arrow down, Enter shows the headers.
     await list.click();
     await list.sendKeys('\uE015'); // ArrowDown

@@ -300,6 +300,10 @@ impl Engine {
         self.store
             .call(move |db| {
                 let exists = db.folders(account.id)?.into_iter().any(|f| f.name == name);
+                // Every account has an INBOX (RFC 3501): before the first sync it is just empty.
+                if !exists && name.eq_ignore_ascii_case("INBOX") {
+                    return Ok(Vec::new());
+                }
                 if !exists {
                     return Err(Error::NotFound(format!("no folder named \"{name}\"")));
                 }

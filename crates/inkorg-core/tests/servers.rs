@@ -40,6 +40,13 @@ async fn login_verifies_both_servers_and_keeps_the_password_only_in_the_keyring(
     assert!(keyring_has(&e, "alice@inkorg.test").await);
     let st = e.status().await.unwrap();
     assert_eq!(st.email, "alice@inkorg.test");
+    // Right after login, before the first sync, INBOX lists as empty (the app shows it at once
+    // and then syncs); another unknown folder is "not found".
+    assert!(e.list("INBOX", 50, 0).await.unwrap().is_empty());
+    assert_eq!(
+        e.list("Nope", 50, 0).await.unwrap_err().kind(),
+        inkorg_core::ErrorKind::NotFound
+    );
     e.sync(|_| {}).await.unwrap();
     assert_absent_under(dir.path(), &srv.password());
 }
