@@ -3,7 +3,7 @@
 //   APP (the binary), DRIVER_URL, MAIL_USER, MAIL_PASSWORD, IMAP_PORT, SMTP_PORT, SEEDED,
 //   NEWEST_SUBJECT, SHOTS (screenshot folder), INKORG_DATA_DIR and INKORG_EXTRA_CA (read by the app).
 import { Builder, By, until } from 'selenium-webdriver';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
@@ -11,6 +11,7 @@ import { test } from 'node:test';
 const env = process.env;
 mkdirSync(env.SHOTS, { recursive: true });
 const t0 = Date.now();
+const windowSize = JSON.parse(readFileSync(new URL('../../tauri.conf.json', import.meta.url), 'utf8')).app.windows[0];
 /** Progress on stderr, so a hang shows where it stopped. */
 function step(what) {
   console.error(`# ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
@@ -33,7 +34,11 @@ async function shot(driver, name) {
   step(`screenshot ${name}`);
   // Let the last layout and paint land first.
   await driver.sleep(300);
-  execFileSync('import', ['-window', 'root', `${env.SHOTS}/${name}.png`], { timeout: 20000 });
+  // No window manager runs under Xvfb: the window sits at 0,0 with its configured size.
+  const crop = `${windowSize.width}x${windowSize.height}+0+0`;
+  execFileSync('import', ['-window', 'root', '-crop', crop, '+repage', `${env.SHOTS}/${name}.png`], {
+    timeout: 20000,
+  });
 }
 
 async function type(driver, css, text) {
