@@ -52,13 +52,11 @@ pub fn dns_server() -> Option<SocketAddr> {
 /// one per detection so it lives on the caller's runtime.
 pub struct Dns {
     resolver: Option<TokioResolver>,
-    custom: bool,
 }
 
 impl Dns {
     pub fn new() -> Dns {
-        let custom = dns_server();
-        let resolver = match custom {
+        let resolver = match dns_server() {
             Some(addr) => {
                 let mut udp = ConnectionConfig::udp();
                 udp.port = addr.port();
@@ -77,10 +75,7 @@ impl Dns {
                 b.build().ok()
             }),
         };
-        Dns {
-            resolver,
-            custom: custom.is_some(),
-        }
+        Dns { resolver }
     }
 
     /// MX hosts, best preference first, without the trailing dot.
@@ -195,18 +190,15 @@ pub async fn resolve(host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> 
         ]);
     }
     if dns_server().is_some() {
-        let dns = Dns::new();
-        if dns.custom {
-            return match dns.ips(host).await {
-                Ok(ips) if !ips.is_empty() => Ok(ips
-                    .into_iter()
-                    .map(|ip| SocketAddr::new(ip, port))
-                    .collect()),
-                Ok(_) | Err(_) => Err(std::io::Error::other(
-                    "failed to lookup address information: the server name was not found",
-                )),
-            };
-        }
+        return match Dns::new().ips(host).await {
+            Ok(ips) if !ips.is_empty() => Ok(ips
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, port))
+                .collect()),
+            Ok(_) | Err(_) => Err(std::io::Error::other(
+                "failed to lookup address information: the server name was not found",
+            )),
+        };
     }
     Ok(tokio::net::lookup_host((host, port)).await?.collect())
 }
@@ -377,13 +369,15 @@ async fn get_once(
         .await
         .map_err(|e| describe_connect(&e))?;
     if url.https {
-        let mut b = native_tls::TlsConnector::builder();
-        b.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
-        for pem in extra_roots_pem {
-            let cert = native_tls::Certificate::from_pem(pem).map_err(|e| e.to_string())?;
-            b.add_root_certificate(cert);
-        }
-        let connector = tokio_native_tls::TlsConnector::from(b.build().map_err(|e| e.to_string())?);
+        // The same verified connector as the mail connections (OS store + extra roots, TLS 1.2+).
+        let trust = crate::tls::Trust {
+            extra_roots_pem: extra_roots_pem.to_vec(),
+            pinned: None,
+        };
+        let connector = trust
+            .native_connector(false)
+            .map_err(|e| format!("{e:#}"))?;
+        let connector = tokio_native_tls::TlsConnector::from(connector);
         let tls = connector
             .connect(&url.host, tcp)
             .await

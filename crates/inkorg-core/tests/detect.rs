@@ -169,6 +169,10 @@ async fn nothing_found_ends_quickly_with_a_reason_per_server() {
         // Guessing tried every common name, and each step says why it failed.
         assert!(d.steps.iter().filter(|s| s.source == Source::Guess).count() >= 12);
     }
+    // A typo of a common domain finds nothing, but the result says what was probably meant.
+    let d = run("gmail.con", None).await;
+    assert!(d.found.is_none());
+    assert_eq!(d.suggestion.as_deref(), Some("eva@gmail.com"));
 }
 
 #[tokio::test]

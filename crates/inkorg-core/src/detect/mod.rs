@@ -529,7 +529,6 @@ async fn discover(
 ) -> Option<Found> {
     let started = std::time::Instant::now();
     if let Some(p) = providers::by_domain(domain) {
-        let (imap, smtp) = p.servers(email);
         steps.push(
             Source::BuiltIn,
             domain.to_string(),
@@ -537,14 +536,11 @@ async fn discover(
             p.name.to_string(),
             started,
         );
-        return Some(Found {
-            source: Source::BuiltIn,
-            trusted: true,
-            origin: format!("built-in table: {}", p.name),
-            imap: Some(imap),
-            smtp: Some(smtp),
-            provider: Some(p.info()),
-        });
+        return Some(p.found(
+            email,
+            Source::BuiltIn,
+            format!("built-in table: {}", p.name),
+        ));
     }
     steps.push(
         Source::BuiltIn,
@@ -765,24 +761,6 @@ async fn via_mx(
         }
     };
     let mx = hosts[0].clone();
-    if let Some(p) = providers::by_mx(&mx) {
-        let (imap, smtp) = p.servers(email);
-        steps.push(
-            Source::MxBuiltIn,
-            format!("MX {domain}"),
-            true,
-            format!("{mx}: {}", p.name),
-            started,
-        );
-        return Some(Found {
-            source: Source::MxBuiltIn,
-            trusted: false,
-            origin: format!("MX {mx} ({})", p.name),
-            imap: Some(imap),
-            smtp: Some(smtp),
-            provider: Some(p.info()),
-        });
-    }
     let mut domains: Vec<String> = Vec::new();
     if let Some((_, parent)) = mx.split_once('.') {
         if parent.contains('.') {
@@ -795,25 +773,18 @@ async fn via_mx(
         }
     }
     domains.retain(|d| d != domain);
-    for d in &domains {
-        if let Some(p) = providers::by_domain(d) {
-            let (imap, smtp) = p.servers(email);
-            steps.push(
-                Source::MxBuiltIn,
-                format!("MX {domain}"),
-                true,
-                format!("{mx}: {}", p.name),
-                started,
-            );
-            return Some(Found {
-                source: Source::MxBuiltIn,
-                trusted: false,
-                origin: format!("MX {mx} ({})", p.name),
-                imap: Some(imap),
-                smtp: Some(smtp),
-                provider: Some(p.info()),
-            });
-        }
+    // A known provider by its MX suffix, or by the MX host's own domain.
+    let known =
+        providers::by_mx(&mx).or_else(|| domains.iter().find_map(|d| providers::by_domain(d)));
+    if let Some(p) = known {
+        steps.push(
+            Source::MxBuiltIn,
+            format!("MX {domain}"),
+            true,
+            format!("{mx}: {}", p.name),
+            started,
+        );
+        return Some(p.found(email, Source::MxBuiltIn, format!("MX {mx} ({})", p.name)));
     }
     steps.push(
         Source::MxBuiltIn,

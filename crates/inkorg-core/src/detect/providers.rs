@@ -231,6 +231,19 @@ impl Provider {
         (make(self.imap), make(self.smtp))
     }
 
+    /// This provider's servers for `email`, as found by `source`.
+    pub(crate) fn found(&self, email: &str, source: super::Source, origin: String) -> super::Found {
+        let (imap, smtp) = self.servers(email);
+        super::Found {
+            source,
+            trusted: source.trusted(),
+            origin,
+            imap: Some(imap),
+            smtp: Some(smtp),
+            provider: Some(self.info()),
+        }
+    }
+
     pub(crate) fn info(&self) -> ProviderInfo {
         ProviderInfo {
             id: self.id.to_string(),
