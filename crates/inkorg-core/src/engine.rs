@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::imap;
+use crate::personal::{ContactCard, Preferences};
 use crate::secrets::{self, Role, SecretRef};
 use crate::settings::AccountSettings;
 use crate::smtp;
@@ -88,7 +89,12 @@ pub struct Engine {
     timeouts: Timeouts,
     /// One sync at a time per profile.
     sync_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Bumped to stop a running sync (removing the account).
+    stop_sync: tokio::sync::watch::Sender<u64>,
 }
+
+/// The key of Email options' General tab in the preferences table.
+const GENERAL: &str = "general";
 
 impl Engine {
     /// Opens (or creates) the profile in `data_dir`.
@@ -102,6 +108,7 @@ impl Engine {
             profile,
             timeouts: Timeouts::default(),
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
+            stop_sync: tokio::sync::watch::channel(0).0,
         })
     }
 
@@ -221,7 +228,15 @@ impl Engine {
                 for (host, port, fp) in &pins {
                     db.pin(host, *port, fp)?;
                 }
-                db.save_account(&s, own_smtp).map(|_| ())
+                db.save_account(&s, own_smtp)?;
+                // A first account on an empty contact card becomes its first address, so
+                // sending works at once; a card the person already filled is left as it is.
+                let (name, addresses) = db.contact_card()?;
+                if addresses.is_empty() {
+                    let name = if name.is_empty() { s.display_name.clone() } else { name };
+                    db.set_contact_card(&name, std::slice::from_ref(&s.email))?;
+                }
+                Ok(())
             })
             .await?;
         Ok(outcome)
@@ -245,8 +260,18 @@ impl Engine {
     }
 
     /// Syncs the folder list and INBOX headers. Progress goes to `progress` as it happens.
+    /// Removing the account stops a running sync.
     pub async fn sync(&self, progress: impl Fn(SyncProgress) + Sync) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_lock.lock().await;
+        let mut stop = self.stop_sync.subscribe();
+        stop.mark_unchanged();
+        tokio::select! {
+            report = self.sync_now(&progress) => report,
+            _ = stop.changed() => Err(Error::NotLoggedIn),
+        }
+    }
+
+    async fn sync_now(&self, progress: &(impl Fn(SyncProgress) + Sync)) -> Result<SyncReport> {
         let started = std::time::Instant::now();
         let account = self.account().await?;
         let s = &account.settings;
@@ -287,7 +312,7 @@ impl Engine {
             timeouts: &self.timeouts,
             condstore,
         };
-        let mut report = job.run("INBOX", &progress).await?;
+        let mut report = job.run("INBOX", progress).await?;
         report.elapsed_ms = started.elapsed().as_millis() as u64;
         let _ = tokio::time::timeout(self.timeouts.command, session.logout()).await;
         Ok(report)
@@ -343,6 +368,7 @@ impl Engine {
     pub async fn send(&self, msg: &OutgoingMessage) -> Result<()> {
         let account = self.account().await?;
         let s = &account.settings;
+        self.contact_card().await?.check_sender(&s.email)?;
         let role = if account.smtp_own_password {
             Role::Smtp
         } else {
@@ -389,6 +415,9 @@ impl Engine {
     /// folders, messages and pinned certificates from this profile. The mailbox at the
     /// provider is not touched.
     pub async fn logout(&self) -> Result<()> {
+        // Stop a running sync first and wait until it has let go.
+        self.stop_sync.send_modify(|n| *n += 1);
+        let _no_sync = self.sync_lock.lock().await;
         let account = self.account().await?;
         let email = account.settings.email.clone();
         secrets::delete(&self.secret(&email, Role::Imap)).await?;
@@ -401,6 +430,79 @@ impl Engine {
                 db.delete_account(account.id)
             })
             .await
+    }
+}
+
+impl Engine {
+    /// The passwords saved for the account `email`, for editing its settings without typing
+    /// the password again. `None` when no such account is set up.
+    pub async fn saved_credentials(&self, email: &str) -> Result<Option<Credentials>> {
+        let Some(account) = self.store.call(|db| db.account()).await? else {
+            return Ok(None);
+        };
+        if !account.settings.email.eq_ignore_ascii_case(email) {
+            return Ok(None);
+        }
+        let imap_password = self.password(&account.settings.email, Role::Imap).await?;
+        let smtp_password = if account.smtp_own_password {
+            Some(self.password(&account.settings.email, Role::Smtp).await?)
+        } else {
+            None
+        };
+        Ok(Some(Credentials {
+            imap_password,
+            smtp_password,
+        }))
+    }
+
+    /// Email options, tab General (defaults until the person saves).
+    pub async fn preferences(&self) -> Result<Preferences> {
+        let json = self.store.call(|db| db.preference(GENERAL)).await?;
+        match json {
+            // A value this version cannot read falls back to the defaults rather than failing.
+            Some(j) => Ok(serde_json::from_str(&j).unwrap_or_default()),
+            None => Ok(Preferences::default()),
+        }
+    }
+
+    pub async fn set_preferences(&self, prefs: Preferences) -> Result<Preferences> {
+        let prefs = prefs.validated()?;
+        let json = serde_json::to_string(&prefs).map_err(Error::storage)?;
+        self.store
+            .call(move |db| db.set_preference(GENERAL, &json))
+            .await?;
+        Ok(prefs)
+    }
+
+    /// My contact card.
+    pub async fn contact_card(&self) -> Result<ContactCard> {
+        let (name, addresses) = self.store.call(|db| db.contact_card()).await?;
+        Ok(ContactCard { name, addresses })
+    }
+
+    pub async fn set_contact_card(&self, card: ContactCard) -> Result<ContactCard> {
+        let card = card.validated()?;
+        let c = card.clone();
+        self.store
+            .call(move |db| db.set_contact_card(&c.name, &c.addresses))
+            .await?;
+        Ok(card)
+    }
+
+    /// The help page's rule for sending, as the send path checks it: `Ok` when the account's
+    /// address is the first on the contact card, else `NotFirstOnContactCard`.
+    pub async fn check_sender(&self) -> Result<()> {
+        let account = self.account().await?;
+        self.contact_card()
+            .await?
+            .check_sender(&account.settings.email)
+    }
+
+    /// The one-click fix: puts `email` first on the contact card.
+    pub async fn make_first_on_card(&self, email: &str) -> Result<ContactCard> {
+        let email = crate::settings::normalize_email(email)?;
+        let card = self.contact_card().await?.with_first(&email);
+        self.set_contact_card(card).await
     }
 }
 
@@ -440,6 +542,7 @@ impl ErrorKind {
             ErrorKind::Storage => 11,
             ErrorKind::NotLoggedIn => 12,
             ErrorKind::NotFound => 13,
+            ErrorKind::NotFirstOnContactCard => 14,
         }
     }
 }

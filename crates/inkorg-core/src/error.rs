@@ -80,6 +80,8 @@ pub enum ErrorKind {
     Storage,
     NotLoggedIn,
     NotFound,
+    /// Sending needs the account's address to be the first on the person's contact card.
+    NotFirstOnContactCard,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +131,12 @@ pub enum Error {
     #[error("not found: {0}")]
     NotFound(String),
 
+    #[error("cannot send as {account}: it must be the first address on your contact card (the first is {})", first.as_deref().unwrap_or("none"))]
+    NotFirstOnContactCard {
+        account: String,
+        first: Option<String>,
+    },
+
     /// An outcome already reduced to its kind and words, e.g. the reason autodetection gives
     /// for a server it could not verify.
     #[error("{message}")]
@@ -149,6 +157,7 @@ impl Error {
             Error::Storage(_) => ErrorKind::Storage,
             Error::NotLoggedIn => ErrorKind::NotLoggedIn,
             Error::NotFound(_) => ErrorKind::NotFound,
+            Error::NotFirstOnContactCard { .. } => ErrorKind::NotFirstOnContactCard,
             Error::Reported { kind, .. } => *kind,
         }
     }

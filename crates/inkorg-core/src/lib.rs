@@ -9,6 +9,7 @@ pub mod error;
 pub mod imap;
 pub mod mime;
 pub mod net;
+pub mod personal;
 pub mod provider_answers;
 pub mod secrets;
 pub mod settings;
@@ -19,6 +20,7 @@ pub mod tls;
 
 pub use engine::{default_data_dir, Credentials, Engine, LoginOutcome, OutgoingMessage, Status};
 pub use error::{BlockReason, Endpoint, Error, ErrorKind, Protocol, Result};
+pub use personal::{ContactCard, Language, Preferences};
 pub use settings::{AccountSettings, Security, ServerSettings};
 pub use store::{FolderInfo, MessageSummary};
 pub use sync::{SyncPhase, SyncProgress, SyncReport};

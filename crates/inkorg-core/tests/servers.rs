@@ -351,3 +351,111 @@ async fn logout_removes_the_password_and_the_local_data_but_not_the_mail() {
     assert_eq!(e.sync(|_| {}).await.unwrap().total, 5);
     e.logout().await.unwrap();
 }
+
+#[tokio::test]
+async fn sending_needs_the_account_first_on_the_contact_card() {
+    let Some(srv) = servers() else { return };
+    srv.ctl(&["reset", "hugo"]);
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    e.login(&srv.settings("hugo"), &srv.creds(), &[])
+        .await
+        .unwrap();
+    // The first login puts the address on the empty card, so sending works at once.
+    let card = e.contact_card().await.unwrap();
+    assert_eq!(card.name, "Test hugo");
+    assert_eq!(card.addresses, ["hugo@inkorg.test"]);
+    e.check_sender().await.unwrap();
+
+    // Another address first: reading works, sending is refused before any connection.
+    e.set_contact_card(inkorg_core::ContactCard {
+        name: "Hugo".into(),
+        addresses: vec!["hugo@work.test".into(), "hugo@inkorg.test".into()],
+    })
+    .await
+    .unwrap();
+    let msg = OutgoingMessage {
+        to: vec!["hugo@inkorg.test".into()],
+        subject: "ska inte skickas".into(),
+        body: "x".into(),
+        ..Default::default()
+    };
+    let err = e.send(&msg).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFirstOnContactCard, "{err}");
+    assert!(matches!(
+        &err,
+        Error::NotFirstOnContactCard { first: Some(f), .. } if f == "hugo@work.test"
+    ));
+    assert_eq!(e.check_sender().await.unwrap_err().kind(), ErrorKind::NotFirstOnContactCard);
+    e.sync(|_| {}).await.unwrap();
+
+    // The one-click fix moves it first and keeps the other address.
+    let fixed = e.make_first_on_card("hugo@inkorg.test").await.unwrap();
+    assert_eq!(fixed.addresses, ["hugo@inkorg.test", "hugo@work.test"]);
+    e.send(&msg).await.unwrap();
+
+    // Removing the account keeps the person's card and options; a later login leaves a filled
+    // card alone.
+    let prefs = inkorg_core::Preferences {
+        mark_read_in_preview: true,
+        language: inkorg_core::Language::Sv,
+        ..Default::default()
+    };
+    e.set_preferences(prefs.clone()).await.unwrap();
+    e.logout().await.unwrap();
+    assert_eq!(e.contact_card().await.unwrap(), fixed);
+    assert_eq!(e.preferences().await.unwrap(), prefs);
+    drop(e);
+    let e = engine(dir.path()).await;
+    assert_eq!(e.preferences().await.unwrap(), prefs, "kept across restarts");
+    e.logout().await.unwrap_err();
+}
+
+#[tokio::test]
+async fn removing_the_account_stops_a_running_sync() {
+    let Some(srv) = servers() else { return };
+    srv.ctl(&["reset", "iris"]);
+    srv.ctl(&["seed", "iris", "3000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let e = std::sync::Arc::new(engine(dir.path()).await);
+    e.login(&srv.settings("iris"), &srv.creds(), &[])
+        .await
+        .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let syncing = {
+        let e = e.clone();
+        tokio::spawn(async move {
+            e.sync(move |p| {
+                let _ = tx.send(p.done);
+            })
+            .await
+        })
+    };
+    // Wait until headers are arriving, then remove the account in the middle of it.
+    while let Some(done) = rx.recv().await {
+        if done > 0 {
+            break;
+        }
+    }
+    let t = std::time::Instant::now();
+    e.logout().await.unwrap();
+    let result = syncing.await.unwrap();
+    assert!(matches!(result, Err(Error::NotLoggedIn)), "{result:?}");
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
+    assert!(!keyring_has(&e, "iris@inkorg.test").await);
+    // No message row survived (a batch stored after the removal has no folder to go to).
+    let db = rusqlite_count(dir.path());
+    assert_eq!(db, (0, 0, 0), "accounts, folders, messages left");
+}
+
+fn rusqlite_count(dir: &Path) -> (i64, i64, i64) {
+    let db = rusqlite::Connection::open(inkorg_core::store::db_path(dir)).unwrap();
+    db.query_row(
+        "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM folders),
+                (SELECT count(*) FROM messages)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}

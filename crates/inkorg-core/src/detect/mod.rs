@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
 
-use crate::error::{Error, ErrorKind, Protocol, Result};
+use crate::error::{BlockReason, Error, ErrorKind, Protocol, Result};
 use crate::net::{self, Dns, HttpLimits, Url};
 use crate::settings::{normalize_email, AccountSettings, Security, ServerSettings};
 use crate::tls::{Timeouts, Trust};
@@ -201,6 +201,8 @@ impl Steps {
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
     pub kind: ErrorKind,
+    /// Why the provider blocked the sign-in (kind `BlockedByProvider`).
+    pub reason: Option<BlockReason>,
     pub message: String,
     pub fingerprint: Option<String>,
     pub url: Option<String>,
@@ -219,8 +221,13 @@ impl Problem {
             Error::WrongCredentials { server_text, .. } => (None, None, Some(server_text.clone())),
             _ => (None, None, None),
         };
+        let reason = match e {
+            Error::BlockedByProvider { reason, .. } => Some(*reason),
+            _ => None,
+        };
         Problem {
             kind: e.kind(),
+            reason,
             message: e.to_string(),
             fingerprint,
             url,
@@ -231,6 +238,7 @@ impl Problem {
     fn not_found(what: &str) -> Problem {
         Problem {
             kind: ErrorKind::NotFound,
+            reason: None,
             message: format!("no {what} server was found for this address"),
             fingerprint: None,
             url: None,
@@ -286,8 +294,30 @@ impl Detection {
     }
 }
 
+/// Which part of detection is running, for a UI that shows the step it is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The built-in table, autoconfig, ISPDB, MX and SRV, all at once.
+    LookingUp,
+    /// Probing common server names.
+    Guessing,
+    /// Signing in to both servers with the password.
+    Verifying,
+}
+
 /// Finds (and, with a password, verifies) the settings for `email`.
 pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> Result<Detection> {
+    detect_with_progress(email, password, cfg, &|_| {}).await
+}
+
+/// [`detect`], telling `stage` when each part starts.
+pub async fn detect_with_progress(
+    email: &str,
+    password: Option<&str>,
+    cfg: &DetectConfig,
+    stage: &(dyn Fn(Stage) + Sync),
+) -> Result<Detection> {
     let t0 = Instant::now();
     let deadline = t0 + cfg.cap;
     let email = normalize_email(email)?;
@@ -297,6 +327,7 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
         .ok_or_else(|| Error::invalid("email", "the email address has no @"))?;
     let suggestion = suggest_domain(&domain).map(|d| format!("{local}@{d}"));
     let steps = Steps::new();
+    stage(Stage::LookingUp);
 
     // Discovery, with time left for guessing and verification inside the cap.
     let discovery_end = (t0 + cfg.discovery_limit).min(deadline - cfg.cap / 2);
@@ -315,6 +346,7 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
     let need_imap = incoming.settings.is_none();
     let need_smtp = outgoing.settings.is_none();
     if need_imap || need_smtp {
+        stage(Stage::Guessing);
         let g_imap = async {
             if need_imap {
                 guess::guess(
@@ -377,6 +409,7 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
 
     let mut verified_ms = None;
     if let Some(password) = password.filter(|p| !p.is_empty()) {
+        stage(Stage::Verifying);
         let timeouts = Timeouts {
             connect: Duration::from_secs(6),
             command: Duration::from_secs(8),
@@ -406,6 +439,7 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
                 if !r.verified && r.problem.is_none() {
                     r.problem = Some(Problem {
                         kind: ErrorKind::CannotConnect,
+                        reason: None,
                         message: format!("no answer within {} s", cfg.cap.as_secs()),
                         fingerprint: None,
                         url: None,
@@ -434,8 +468,8 @@ pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> 
 /// Signs in with at most two user names (the source's form, the full address, the local part).
 /// The second starts only if the first has not succeeded within a short head start, so a
 /// server's delay after a wrong name (often seconds) does not add up, and a server that
-/// accepts the first name never sees the second. The first success wins; nothing is retried
-/// after that (a provider block or an `[ALERT]` never loops).
+/// accepts the first name never sees the second. The first success wins; a provider block or
+/// an `[ALERT]` ends the attempts at once (the second name is never tried).
 async fn verify(
     protocol: Protocol,
     report: &mut ServerReport,
@@ -499,7 +533,13 @@ async fn verify(
             }
             Err(e) => {
                 report.tried.push(format!("{label}: {e}"));
+                let blocked = e.kind() == ErrorKind::BlockedByProvider;
                 failures.push((i, e));
+                if blocked {
+                    // The provider said no for a reason another user name will not fix (an
+                    // [ALERT], a web-login demand): stop, so it never sees a retry.
+                    break;
+                }
             }
         }
     }

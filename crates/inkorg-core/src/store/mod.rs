@@ -17,7 +17,10 @@ use crate::mime::HeaderSummary;
 use crate::settings::{AccountSettings, Security, ServerSettings};
 
 /// The migrations, in order. Entry N takes the schema from version N to N+1.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_personal.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -271,6 +274,65 @@ impl Db {
     pub fn delete_account(&mut self, id: i64) -> Result<()> {
         self.conn
             .execute("DELETE FROM accounts WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    // ---- personal settings -----------------------------------------------------------------
+
+    /// The JSON stored under `key`, if any.
+    pub fn preference(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT value FROM preferences WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn set_preference(&self, key: &str, json: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO preferences (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, json],
+        )?;
+        Ok(())
+    }
+
+    /// My contact card: the name and the addresses in order (first is position 0).
+    pub fn contact_card(&self) -> Result<(String, Vec<String>)> {
+        let name: Option<String> = self
+            .conn
+            .query_row("SELECT name FROM contact_card WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT address FROM contact_addresses ORDER BY position")?;
+        let addresses = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((name.unwrap_or_default(), addresses))
+    }
+
+    /// Replaces the contact card (addresses already validated and free of duplicates).
+    pub fn set_contact_card(&mut self, name: &str, addresses: &[String]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT INTO contact_card (id, name) VALUES (1, ?1)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            params![name],
+        )?;
+        tx.execute("DELETE FROM contact_addresses", [])?;
+        for (i, a) in addresses.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO contact_addresses (position, address) VALUES (?1, ?2)",
+                params![i as i64, a],
+            )?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
