@@ -12,6 +12,13 @@ fn main() {
             "list_messages",
             "list_folders",
             "logout",
+            "get_preferences",
+            "set_preferences",
+            "get_contact_card",
+            "set_contact_card",
+            "make_first_on_card",
+            "system_language",
+            "open_link",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

@@ -5,8 +5,8 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dto::{
-    AccountDto, CommandError, DetectionDto, FolderDto, LoginRequest, MessageDto, SyncProgressDto,
-    SyncReportDto,
+    AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto,
+    LoginRequest, MessageDto, PreferencesDto, SyncProgressDto, SyncReportDto,
 };
 use crate::AppState;
 use inkorg_core::detect::DetectConfig;
@@ -26,13 +26,21 @@ pub async fn get_account(state: State<'_, AppState>) -> Result<Option<AccountDto
 
 /// Finds the servers for an address (autodetection); with a password, verifies them too.
 /// Nothing is saved: the UI logs in with the result, or opens Advanced settings pre-filled.
+/// The stage it is on streams through `on_stage`.
 #[tauri::command]
-pub async fn detect(email: String, password: Option<String>) -> Result<DetectionDto> {
+pub async fn detect(
+    email: String,
+    password: Option<String>,
+    on_stage: Channel<DetectStageDto>,
+) -> Result<DetectionDto> {
     // INKORG_ISPDB_URL and INKORG_EXTRA_CA (the same CA file the app trusts) apply.
     let cfg = DetectConfig::from_env()?;
     let password = password.filter(|p| !p.is_empty());
+    let stage = |s: inkorg_core::detect::Stage| {
+        let _ = on_stage.send(s.into());
+    };
     Ok(
-        inkorg_core::detect::detect(&email, password.as_deref(), &cfg)
+        inkorg_core::detect::detect_with_progress(&email, password.as_deref(), &cfg, &stage)
             .await?
             .into(),
     )
@@ -42,10 +50,19 @@ pub async fn detect(email: String, password: Option<String>) -> Result<Detection
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<AccountDto> {
     let settings = request.settings(state.extra_ca.clone());
-    let creds = Credentials {
+    let mut creds = Credentials {
         imap_password: request.password.clone(),
         smtp_password: request.smtp_password.clone().filter(|p| !p.is_empty()),
     };
+    if request.keep_saved_password == Some(true) && creds.imap_password.is_empty() {
+        // Editing the saved account: its keyring passwords, for this same address only.
+        if let Some(saved) = state.engine.saved_credentials(&request.email).await? {
+            creds.imap_password = saved.imap_password;
+            if creds.smtp_password.is_none() {
+                creds.smtp_password = saved.smtp_password;
+            }
+        }
+    }
     state
         .engine
         .login(&settings, &creds, &request.accept_fingerprints)
@@ -97,4 +114,64 @@ pub async fn list_folders(state: State<'_, AppState>) -> Result<Vec<FolderDto>> 
 #[tauri::command]
 pub async fn logout(state: State<'_, AppState>) -> Result<()> {
     Ok(state.engine.logout().await?)
+}
+
+/// Email options, tab General.
+#[tauri::command]
+pub async fn get_preferences(state: State<'_, AppState>) -> Result<PreferencesDto> {
+    Ok(state.engine.preferences().await?.into())
+}
+
+#[tauri::command]
+pub async fn set_preferences(
+    state: State<'_, AppState>,
+    preferences: PreferencesDto,
+) -> Result<PreferencesDto> {
+    Ok(state
+        .engine
+        .set_preferences(preferences.into())
+        .await?
+        .into())
+}
+
+#[tauri::command]
+pub async fn get_contact_card(state: State<'_, AppState>) -> Result<ContactCardDto> {
+    Ok(state.engine.contact_card().await?.into())
+}
+
+#[tauri::command]
+pub async fn set_contact_card(
+    state: State<'_, AppState>,
+    card: ContactCardDto,
+) -> Result<ContactCardDto> {
+    Ok(state.engine.set_contact_card(card.into()).await?.into())
+}
+
+/// The one-click fix for sending: `email` becomes the first address on the contact card.
+#[tauri::command]
+pub async fn make_first_on_card(
+    state: State<'_, AppState>,
+    email: String,
+) -> Result<ContactCardDto> {
+    Ok(state.engine.make_first_on_card(&email).await?.into())
+}
+
+/// The operating system's language as a BCP 47 tag ("sv-SE"), or null when unknown. Webviews
+/// do not reliably report it through `navigator.language`.
+#[tauri::command]
+pub fn system_language() -> Option<String> {
+    sys_locale::get_locale()
+}
+
+/// Opens a provider's help page in the system browser. Only https links are opened.
+#[tauri::command]
+pub fn open_link(url: String) -> Result<()> {
+    let https = inkorg_core::net::Url::parse(&url).is_ok_and(|u| u.https);
+    if !https || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(CommandError::from(inkorg_core::Error::InvalidInput {
+            field: "url".into(),
+            message: format!("only https links are opened, not {url:?}"),
+        }));
+    }
+    open::that_detached(&url).map_err(|e| CommandError::internal(format!("cannot open {url}: {e}")))
 }

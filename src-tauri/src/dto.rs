@@ -2,10 +2,11 @@
 //! ui/src/bindings/ (run `cargo test -p inkorg`; scripts/test.sh fails when they are stale).
 //! Engine types never reach TypeScript: each DTO is converted here.
 
-use inkorg_core::detect::{Detection, Requirement, ServerReport, Source};
+use inkorg_core::detect::{Detection, Requirement, ServerReport, Source, Stage};
 use inkorg_core::{
-    AccountSettings, Endpoint, Error, ErrorKind, FolderInfo, MessageSummary, Security,
-    ServerSettings, Status, SyncPhase, SyncProgress, SyncReport,
+    AccountSettings, BlockReason, ContactCard, Endpoint, Error, ErrorKind, FolderInfo, Language,
+    MessageSummary, Preferences, Security, ServerSettings, Status, SyncPhase, SyncProgress,
+    SyncReport,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -88,6 +89,10 @@ pub struct LoginRequest {
     /// SHA-256 fingerprints the person explicitly accepted.
     #[serde(default)]
     pub accept_fingerprints: Vec<String>,
+    /// Editing the saved account: an empty password means "keep the saved one".
+    #[serde(default)]
+    #[ts(optional)]
+    pub keep_saved_password: Option<bool>,
 }
 
 impl LoginRequest {
@@ -269,7 +274,36 @@ pub enum ErrorKindDto {
     Storage,
     NotLoggedIn,
     NotFound,
+    NotFirstOnContactCard,
     Internal,
+}
+
+/// Why a provider blocked a sign-in; the UI turns each into guidance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum BlockReasonDto {
+    AppPasswordRequired,
+    WebLoginRequired,
+    OauthRequired,
+    SmtpAuthDisabledByAdmin,
+    TooManyConnections,
+    Throttled,
+    Other,
+}
+
+impl From<BlockReason> for BlockReasonDto {
+    fn from(r: BlockReason) -> Self {
+        match r {
+            BlockReason::AppPasswordRequired => BlockReasonDto::AppPasswordRequired,
+            BlockReason::WebLoginRequired => BlockReasonDto::WebLoginRequired,
+            BlockReason::OauthRequired => BlockReasonDto::OauthRequired,
+            BlockReason::SmtpAuthDisabledByAdmin => BlockReasonDto::SmtpAuthDisabledByAdmin,
+            BlockReason::TooManyConnections => BlockReasonDto::TooManyConnections,
+            BlockReason::Throttled => BlockReasonDto::Throttled,
+            BlockReason::Other => BlockReasonDto::Other,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -310,6 +344,7 @@ impl From<ErrorKind> for ErrorKindDto {
             ErrorKind::Storage => ErrorKindDto::Storage,
             ErrorKind::NotLoggedIn => ErrorKindDto::NotLoggedIn,
             ErrorKind::NotFound => ErrorKindDto::NotFound,
+            ErrorKind::NotFirstOnContactCard => ErrorKindDto::NotFirstOnContactCard,
         }
     }
 }
@@ -331,6 +366,9 @@ pub struct CommandError {
     /// The certificate's SHA-256 fingerprint (certificate untrusted).
     #[ts(optional)]
     pub fingerprint: Option<String>,
+    /// Why the provider blocked the sign-in (blocked by provider).
+    #[ts(optional)]
+    pub reason: Option<BlockReasonDto>,
     /// The provider's own words and link (blocked by provider, wrong credentials).
     #[ts(optional)]
     pub server_text: Option<String>,
@@ -347,6 +385,7 @@ impl From<Error> for CommandError {
             server: e.endpoint().map(Into::into),
             field: None,
             fingerprint: None,
+            reason: None,
             server_text: None,
             url: None,
         };
@@ -355,11 +394,16 @@ impl From<Error> for CommandError {
             Error::CertificateUntrusted { fingerprint, .. } => out.fingerprint = Some(fingerprint),
             Error::WrongCredentials { server_text, .. } => out.server_text = Some(server_text),
             Error::BlockedByProvider {
-                server_text, url, ..
+                server_text,
+                url,
+                reason,
+                ..
             } => {
+                out.reason = Some(reason.into());
                 out.server_text = Some(server_text);
                 out.url = url;
             }
+            Error::NotFirstOnContactCard { first, .. } => out.field = first,
             _ => {}
         }
         out
@@ -374,6 +418,7 @@ impl CommandError {
             server: None,
             field: None,
             fingerprint: None,
+            reason: None,
             server_text: None,
             url: None,
         }
@@ -441,6 +486,8 @@ pub struct ProviderDto {
 #[ts(export)]
 pub struct DetectProblemDto {
     pub kind: ErrorKindDto,
+    #[ts(optional)]
+    pub reason: Option<BlockReasonDto>,
     pub message: String,
     #[ts(optional)]
     pub fingerprint: Option<String>,
@@ -471,6 +518,7 @@ impl From<ServerReport> for ServerReportDto {
             tried: r.tried,
             problem: r.problem.map(|p| DetectProblemDto {
                 kind: p.kind.into(),
+                reason: p.reason.map(Into::into),
                 message: p.message,
                 fingerprint: p.fingerprint,
                 url: p.url,
@@ -526,6 +574,121 @@ impl From<Detection> for DetectionDto {
             outgoing: d.outgoing.into(),
             verified,
             total_ms: d.total_ms,
+        }
+    }
+}
+
+/// Which part of autodetection is running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DetectStageDto {
+    LookingUp,
+    Guessing,
+    Verifying,
+}
+
+impl From<Stage> for DetectStageDto {
+    fn from(s: Stage) -> Self {
+        match s {
+            Stage::LookingUp => DetectStageDto::LookingUp,
+            Stage::Guessing => DetectStageDto::Guessing,
+            Stage::Verifying => DetectStageDto::Verifying,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LanguageDto {
+    System,
+    Sv,
+    En,
+}
+
+/// Email options, tab General.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PreferencesDto {
+    pub signature: String,
+    pub signature_in_new: bool,
+    pub signature_in_replies: bool,
+    pub font_family: String,
+    pub font_size: u8,
+    pub font_color: String,
+    pub save_sent_copy: bool,
+    pub show_inline_images: bool,
+    pub mark_read_in_preview: bool,
+    pub language: LanguageDto,
+}
+
+impl From<Preferences> for PreferencesDto {
+    fn from(p: Preferences) -> Self {
+        PreferencesDto {
+            signature: p.signature,
+            signature_in_new: p.signature_in_new,
+            signature_in_replies: p.signature_in_replies,
+            font_family: p.font_family,
+            font_size: p.font_size,
+            font_color: p.font_color,
+            save_sent_copy: p.save_sent_copy,
+            show_inline_images: p.show_inline_images,
+            mark_read_in_preview: p.mark_read_in_preview,
+            language: match p.language {
+                Language::System => LanguageDto::System,
+                Language::Sv => LanguageDto::Sv,
+                Language::En => LanguageDto::En,
+            },
+        }
+    }
+}
+
+impl From<PreferencesDto> for Preferences {
+    fn from(p: PreferencesDto) -> Self {
+        Preferences {
+            signature: p.signature,
+            signature_in_new: p.signature_in_new,
+            signature_in_replies: p.signature_in_replies,
+            font_family: p.font_family,
+            font_size: p.font_size,
+            font_color: p.font_color,
+            save_sent_copy: p.save_sent_copy,
+            show_inline_images: p.show_inline_images,
+            mark_read_in_preview: p.mark_read_in_preview,
+            language: match p.language {
+                LanguageDto::System => Language::System,
+                LanguageDto::Sv => Language::Sv,
+                LanguageDto::En => Language::En,
+            },
+        }
+    }
+}
+
+/// My contact card: a name and the email addresses in order (the first one sends).
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ContactCardDto {
+    pub name: String,
+    pub addresses: Vec<String>,
+}
+
+impl From<ContactCard> for ContactCardDto {
+    fn from(c: ContactCard) -> Self {
+        ContactCardDto {
+            name: c.name,
+            addresses: c.addresses,
+        }
+    }
+}
+
+impl From<ContactCardDto> for ContactCard {
+    fn from(c: ContactCardDto) -> Self {
+        ContactCard {
+            name: c.name,
+            addresses: c.addresses,
         }
     }
 }

@@ -53,6 +53,13 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::list_messages,
             commands::list_folders,
             commands::logout,
+            commands::get_preferences,
+            commands::set_preferences,
+            commands::get_contact_card,
+            commands::set_contact_card,
+            commands::make_first_on_card,
+            commands::system_language,
+            commands::open_link,
         ])
 }
 

@@ -12,4 +12,8 @@ smtpPassword?: string, imap: ServerDto, smtp: ServerDto,
 /**
  * SHA-256 fingerprints the person explicitly accepted.
  */
-acceptFingerprints: Array<string>, };
+acceptFingerprints: Array<string>, 
+/**
+ * Editing the saved account: an empty password means "keep the saved one".
+ */
+keepSavedPassword?: boolean, };
