@@ -165,7 +165,7 @@ pub fn system_language() -> Option<String> {
 
 /// Opens a provider's help page in the system browser. Only https links are opened.
 #[tauri::command]
-pub fn open_link(url: String) -> Result<()> {
+pub async fn open_link(url: String) -> Result<()> {
     let https = inkorg_core::net::Url::parse(&url).is_ok_and(|u| u.https);
     if !https || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(CommandError::from(inkorg_core::Error::InvalidInput {

@@ -77,12 +77,22 @@ fn commands_dispatch_parse_arguments_and_return_one_error_shape() {
     assert!(err.to_string().contains("missing field"), "{err}");
 
     // Autodetection: a known domain comes from the built-in table, with no network.
-    let found = invoke(&webview, "detect", json!({ "email": "eva@gmail.com", "onStage": "__CHANNEL__:7" })).unwrap();
+    let found = invoke(
+        &webview,
+        "detect",
+        json!({ "email": "eva@gmail.com", "onStage": "__CHANNEL__:7" }),
+    )
+    .unwrap();
     assert_eq!(found["source"], "builtIn", "{found}");
     assert_eq!(found["incoming"]["settings"]["host"], "imap.gmail.com");
     assert_eq!(found["provider"]["requirement"], "appPassword");
     assert_eq!(found["verified"], false);
-    let err = invoke(&webview, "detect", json!({ "email": "no-at-sign", "onStage": "__CHANNEL__:7" })).unwrap_err();
+    let err = invoke(
+        &webview,
+        "detect",
+        json!({ "email": "no-at-sign", "onStage": "__CHANNEL__:7" }),
+    )
+    .unwrap_err();
     assert_eq!(err["kind"], "invalid_input", "{err}");
 
     // Email options (General): defaults, a round trip, and a bad value named by its field.
@@ -94,13 +104,23 @@ fn commands_dispatch_parse_arguments_and_return_one_error_shape() {
     let mut changed = prefs.clone();
     changed["language"] = json!("sv");
     changed["fontSize"] = json!(12);
-    invoke(&webview, "set_preferences", json!({ "preferences": changed })).unwrap();
+    invoke(
+        &webview,
+        "set_preferences",
+        json!({ "preferences": changed }),
+    )
+    .unwrap();
     assert_eq!(
         invoke(&webview, "get_preferences", json!({})).unwrap(),
         changed
     );
     changed["fontColor"] = json!("red");
-    let err = invoke(&webview, "set_preferences", json!({ "preferences": changed })).unwrap_err();
+    let err = invoke(
+        &webview,
+        "set_preferences",
+        json!({ "preferences": changed }),
+    )
+    .unwrap_err();
     assert_eq!(err["kind"], "invalid_input");
     assert_eq!(err["field"], "font_color");
 
@@ -113,12 +133,22 @@ fn commands_dispatch_parse_arguments_and_return_one_error_shape() {
         json!({ "email": "eva@example.se" }),
     )
     .unwrap();
-    assert_eq!(fixed["addresses"], json!(["eva@example.se", "eva@work.test"]));
-    assert_eq!(invoke(&webview, "get_contact_card", json!({})).unwrap(), fixed);
+    assert_eq!(
+        fixed["addresses"],
+        json!(["eva@example.se", "eva@work.test"])
+    );
+    assert_eq!(
+        invoke(&webview, "get_contact_card", json!({})).unwrap(),
+        fixed
+    );
 
     // The OS language is asked of Rust; links open only when they are https.
     assert!(invoke(&webview, "system_language", json!({})).is_ok());
-    for bad in ["http://example.com/", "javascript:alert(1)", "file:///etc/passwd"] {
+    for bad in [
+        "http://example.com/",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+    ] {
         let err = invoke(&webview, "open_link", json!({ "url": bad })).unwrap_err();
         assert_eq!(err["kind"], "invalid_input", "{bad}: {err}");
     }

@@ -233,7 +233,11 @@ impl Engine {
                 // sending works at once; a card the person already filled is left as it is.
                 let (name, addresses) = db.contact_card()?;
                 if addresses.is_empty() {
-                    let name = if name.is_empty() { s.display_name.clone() } else { name };
+                    let name = if name.is_empty() {
+                        s.display_name.clone()
+                    } else {
+                        name
+                    };
                     db.set_contact_card(&name, std::slice::from_ref(&s.email))?;
                 }
                 Ok(())

@@ -136,7 +136,8 @@ impl ContactCard {
 
     /// Whether `account` may send: it is the card's first address.
     pub fn allows_sending_as(&self, account: &str) -> bool {
-        self.first().is_some_and(|f| f.eq_ignore_ascii_case(account))
+        self.first()
+            .is_some_and(|f| f.eq_ignore_ascii_case(account))
     }
 
     /// The one-click fix: `account` moves to (or is added at) the first place; the other
@@ -231,7 +232,10 @@ mod tests {
             name: String::new(),
             addresses: vec!["not an address".into()],
         };
-        assert_eq!(junk.validated().unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            junk.validated().unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
     }
 
     #[test]

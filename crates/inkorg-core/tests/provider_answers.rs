@@ -21,7 +21,11 @@ fn responder() -> Option<HashMap<String, String>> {
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/provider-answers/responder.sh"
     );
-    let out = Command::new("bash").arg(script).arg("start").output().unwrap();
+    let out = Command::new("bash")
+        .arg(script)
+        .arg("start")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "responder.sh start failed");
     Some(
         String::from_utf8_lossy(&out.stdout)
@@ -58,7 +62,12 @@ async fn each_provider_answer_becomes_its_kind_and_reason() {
     // user (picks the scripted answer), the server that refuses, the expected reason
     // (None: wrong credentials), whether the provider's link must come through.
     let table: &[(&str, Protocol, Option<BlockReason>, bool)] = &[
-        ("apppassword", Protocol::Imap, Some(AppPasswordRequired), true),
+        (
+            "apppassword",
+            Protocol::Imap,
+            Some(AppPasswordRequired),
+            true,
+        ),
         ("weblogin", Protocol::Imap, Some(WebLoginRequired), true),
         ("webalert", Protocol::Imap, Some(WebLoginRequired), true),
         ("invalid", Protocol::Imap, None, false),
@@ -68,7 +77,12 @@ async fn each_provider_answer_becomes_its_kind_and_reason() {
         ("m365", Protocol::Imap, Some(OauthRequired), false),
         ("basicauth", Protocol::Imap, Some(OauthRequired), false),
         ("smtpbasic", Protocol::Smtp, Some(OauthRequired), false),
-        ("tenant", Protocol::Smtp, Some(SmtpAuthDisabledByAdmin), true),
+        (
+            "tenant",
+            Protocol::Smtp,
+            Some(SmtpAuthDisabledByAdmin),
+            true,
+        ),
         ("mswrong", Protocol::Smtp, None, false),
         ("submission", Protocol::Smtp, Some(OauthRequired), false),
     ];
@@ -81,7 +95,11 @@ async fn each_provider_answer_becomes_its_kind_and_reason() {
             .verify(&settings(&env, &ca, user), &creds, &[])
             .await
             .expect_err(user);
-        assert_eq!(err.endpoint().map(|e| e.protocol), Some(*protocol), "{user}: {err}");
+        assert_eq!(
+            err.endpoint().map(|e| e.protocol),
+            Some(*protocol),
+            "{user}: {err}"
+        );
         match (reason, &err) {
             (None, Error::WrongCredentials { .. }) => {}
             (Some(want), Error::BlockedByProvider { reason, url, .. }) => {
@@ -98,6 +116,10 @@ async fn each_provider_answer_becomes_its_kind_and_reason() {
     let log = std::fs::read_to_string(&env["RESPONDER_LOG"]).unwrap();
     for (user, protocol, _, _) in table {
         let line = format!("{protocol} {user}+{}@provider.test", std::process::id());
-        assert_eq!(log.lines().filter(|l| *l == line).count(), 1, "{line} in {log}");
+        assert_eq!(
+            log.lines().filter(|l| *l == line).count(),
+            1,
+            "{line} in {log}"
+        );
     }
 }

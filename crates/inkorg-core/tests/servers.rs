@@ -386,7 +386,10 @@ async fn sending_needs_the_account_first_on_the_contact_card() {
         &err,
         Error::NotFirstOnContactCard { first: Some(f), .. } if f == "hugo@work.test"
     ));
-    assert_eq!(e.check_sender().await.unwrap_err().kind(), ErrorKind::NotFirstOnContactCard);
+    assert_eq!(
+        e.check_sender().await.unwrap_err().kind(),
+        ErrorKind::NotFirstOnContactCard
+    );
     e.sync(|_| {}).await.unwrap();
 
     // The one-click fix moves it first and keeps the other address.
@@ -407,7 +410,11 @@ async fn sending_needs_the_account_first_on_the_contact_card() {
     assert_eq!(e.preferences().await.unwrap(), prefs);
     drop(e);
     let e = engine(dir.path()).await;
-    assert_eq!(e.preferences().await.unwrap(), prefs, "kept across restarts");
+    assert_eq!(
+        e.preferences().await.unwrap(),
+        prefs,
+        "kept across restarts"
+    );
     e.logout().await.unwrap_err();
 }
 
