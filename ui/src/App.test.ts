@@ -2,12 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import App from './App.svelte';
-import { setLanguage } from './i18n';
-import type { AccountDto, MessageDto } from './ipc';
+import { setLanguage } from './i18n.svelte';
+import type { AccountDto, ContactCardDto, DetectionDto, MessageDto, PreferencesDto } from './ipc';
 
 afterEach(() => {
   cleanup();
   clearMocks();
+  setLanguage('en');
 });
 
 const account: AccountDto = {
@@ -31,50 +32,212 @@ const messages: MessageDto[] = [0, 1, 2].map((i) => ({
   hasAttachment: i === 1,
 }));
 
-describe('the window', () => {
-  it('opens the setup view on first run, in Swedish', async () => {
-    setLanguage('sv');
-    mockIPC((cmd) => (cmd === 'get_account' ? null : undefined));
+const defaults: PreferencesDto = {
+  signature: '', signatureInNew: false, signatureInReplies: false, fontFamily: 'sans-serif', fontSize: 11,
+  fontColor: '#000000', saveSentCopy: true, showInlineImages: false, markReadInPreview: false, language: 'system',
+};
+
+const gmail = (verified: boolean, problem?: DetectionDto['incoming']['problem']): DetectionDto => ({
+  email: 'eva@gmail.com',
+  source: 'builtIn',
+  trusted: true,
+  provider: { name: 'Gmail', requirement: 'appPassword', helpUrl: 'https://support.google.com/accounts/answer/185833' },
+  incoming: { settings: { host: 'imap.gmail.com', port: 993, security: 'tls', username: 'eva@gmail.com' }, verified, tried: [], problem },
+  outgoing: { settings: { host: 'smtp.gmail.com', port: 465, security: 'tls', username: 'eva@gmail.com' }, verified, tried: [] },
+  verified,
+  totalMs: 5,
+});
+
+type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
+
+/** The app's IPC with defaults for a first run; `extra` answers (or throws) first. */
+function ipc(opts: { system?: string; prefs?: PreferencesDto; account?: AccountDto | null; card?: ContactCardDto }, extra: Handler = () => undefined) {
+  const calls: { cmd: string; args: Record<string, unknown> }[] = [];
+  let card = opts.card ?? { name: '', addresses: [] };
+  mockIPC((cmd, raw) => {
+    const args = (raw ?? {}) as Record<string, unknown>;
+    calls.push({ cmd, args });
+    const answer = extra(cmd, args);
+    if (answer !== undefined) return answer;
+    switch (cmd) {
+      case 'get_preferences': return opts.prefs ?? defaults;
+      case 'system_language': return opts.system ?? 'en-US';
+      case 'get_account': return opts.account ?? null;
+      case 'get_contact_card': return card;
+      case 'set_contact_card': card = args.card as ContactCardDto; return card;
+      case 'make_first_on_card': card = { ...card, addresses: [args.email as string, ...card.addresses.filter((a) => a !== args.email)] }; return card;
+      case 'list_folders': return opts.account?.folders ?? [];
+      case 'list_messages': return (args as { offset: number }).offset === 0 ? messages : [];
+      case 'sync': return { folder: 'INBOX', new: 2, flagsChanged: 0, expunged: 0, total: 3 };
+      case 'open_link': return null;
+    }
+    return null;
+  });
+  return calls;
+}
+
+/** Waits until `selector` matches, and returns the element. */
+function found(selector: string): Promise<Element> {
+  return waitFor(() => {
+    const el = document.querySelector(selector);
+    if (!el) throw new Error(`nothing matches ${selector}`);
+    return el;
+  });
+}
+
+async function typeInto(label: string, value: string) {
+  await fireEvent.input(await screen.findByLabelText(label), { target: { value } });
+}
+
+describe('first run, in the language of the system', () => {
+  it('opens "Konfigurera e-postkonto" with the help page terms when the OS is Swedish', async () => {
+    ipc({ system: 'sv-SE' });
     render(App);
-    expect(await screen.findByRole('heading', { name: 'Konfigurera e-postkonto' })).toBeTruthy();
+    const dialog = await screen.findByRole('dialog', { name: 'Konfigurera e-postkonto' });
+    expect(dialog).toBeTruthy();
     expect(screen.getByLabelText('E-postkonto')).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Avancerade inställningar' })).toBeTruthy();
-    setLanguage('en');
+    expect(screen.getByRole('button', { name: 'Nästa' })).toBeTruthy();
+    expect(document.documentElement.lang).toBe('sv');
+    expect(screen.getByRole('button', { name: 'Inkorg' })).toBeTruthy();
   });
 
-  it('sends the settings typed and shows a wrong password in words, not raw text', async () => {
-    const calls: { cmd: string; args: unknown }[] = [];
-    mockIPC((cmd, args) => {
-      calls.push({ cmd, args });
-      if (cmd === 'get_account') return null;
-      if (cmd === 'login') {
-        throw { kind: 'wrong_credentials', message: 'IMAP localhost:993: raw', server: { protocol: 'imap', host: 'localhost', port: 993, security: 'tls', user: 'a@b.se' } };
+  it('lets Email options override the system language', async () => {
+    ipc({ system: 'sv-SE', prefs: { ...defaults, language: 'en' } });
+    render(App);
+    expect(await screen.findByRole('dialog', { name: 'Set up email account' })).toBeTruthy();
+  });
+
+  it('closes with Esc, and the Inbox icon opens it again', async () => {
+    ipc({});
+    render(App);
+    const dialog = await screen.findByRole('dialog', { name: 'Set up email account' });
+    await fireEvent.keyDown(dialog, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Inbox' }));
+    expect(await screen.findByRole('dialog', { name: 'Set up email account' })).toBeTruthy();
+  });
+});
+
+describe('the setup flow', () => {
+  it('Next finds Gmail, names the app password before the password is typed, and Log in opens the inbox', async () => {
+    const calls = ipc({}, (cmd, args) => {
+      if (cmd === 'detect') return gmail(Boolean(args.password));
+      if (cmd === 'login') return { ...account, email: 'eva@gmail.com' };
+    });
+    render(App);
+    await typeInto('Email account', 'eva@gmail.com');
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    const requirement = await found('[data-requirement="appPassword"]');
+    expect(requirement.textContent).toContain('Gmail needs an app password');
+    expect(requirement.querySelector('[data-url]')?.getAttribute('data-url')).toContain('support.google.com');
+    await typeInto('Password', 'app-password');
+    await fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    const login = calls.find((c) => c.cmd === 'login')!.args as { request: { imap: { host: string }; password: string } };
+    expect(login.request.imap.host).toBe('imap.gmail.com');
+    expect(login.request.password).toBe('app-password');
+    const detects = calls.filter((c) => c.cmd === 'detect');
+    expect(detects.map((c) => c.args.password)).toEqual([undefined, 'app-password']);
+  });
+
+  it('nothing found: Advanced settings opens with the reason and the full address as user name', async () => {
+    ipc({}, (cmd) => {
+      if (cmd === 'detect') {
+        const missing = { verified: false, tried: [], problem: { kind: 'not_found' as const, message: 'no server' } };
+        return { email: 'eva@nowhere.test', trusted: false, incoming: missing, outgoing: missing, verified: false, totalMs: 3 };
       }
     });
     render(App);
-    await fireEvent.input(await screen.findByLabelText('Email account'), { target: { value: 'a@b.se' } });
-    await fireEvent.input(screen.getByLabelText('Password'), { target: { value: 'secret' } });
-    await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
-    const hosts = screen.getAllByLabelText('Server');
-    await fireEvent.input(hosts[0]!, { target: { value: 'localhost' } });
-    await fireEvent.input(hosts[1]!, { target: { value: 'localhost' } });
-    await fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
-    const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toContain('The user name or password was not accepted by localhost:993.');
-    const login = calls.find((c) => c.cmd === 'login')?.args as { request: { email: string; imap: { host: string; port: number } } };
-    expect(login.request.email).toBe('a@b.se');
-    expect(login.request.imap).toMatchObject({ host: 'localhost', port: 993 });
+    await typeInto('Email account', 'eva@nowhere.test');
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    const intro = await found('[data-intro="setup.notFound"]');
+    expect(intro.textContent).toContain('nowhere.test');
+    const users = screen.getAllByLabelText('User name') as HTMLInputElement[];
+    expect(users.map((u) => u.value)).toEqual(['eva@nowhere.test', 'eva@nowhere.test']);
+    expect(screen.getByRole('group', { name: 'Incoming email settings' })).toBeTruthy();
+    expect(screen.getByRole('group', { name: 'Outgoing email settings' })).toBeTruthy();
   });
 
-  it('shows the inbox from the local store, then syncs and shows the new badge', async () => {
-    mockIPC((cmd, args) => {
-      switch (cmd) {
-        case 'get_account': return account;
-        case 'list_folders': return account.folders;
-        case 'list_messages': return (args as { offset: number }).offset === 0 ? messages : [];
-        case 'sync': return { folder: 'INBOX', new: 2, flagsChanged: 0, expunged: 0, total: 3 };
+  it('a wrong password opens Advanced settings with the reason at the server that refused', async () => {
+    ipc({}, (cmd, args) => {
+      if (cmd === 'detect') {
+        return args.password
+          ? gmail(false, { kind: 'wrong_credentials', message: 'raw', serverText: 'NO [AUTHENTICATIONFAILED] Invalid credentials' })
+          : gmail(false);
       }
     });
+    render(App);
+    await typeInto('Email account', 'eva@gmail.com');
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await typeInto('Password', 'wrong');
+    await fireEvent.click(await screen.findByRole('button', { name: 'Log in' }));
+    const incoming = await screen.findByRole('group', { name: 'Incoming email settings' });
+    expect(incoming.querySelector('[data-kind="wrong_credentials"]')?.textContent).toContain('imap.gmail.com:993');
+    expect((screen.getAllByLabelText('Server')[0] as HTMLInputElement).value).toBe('imap.gmail.com');
+  });
+
+  it('a provider block becomes guidance with its link, and is not retried', async () => {
+    const calls = ipc({}, (cmd, args) => {
+      if (cmd === 'detect') {
+        return args.password
+          ? gmail(false, { kind: 'blocked_by_provider', reason: 'app_password_required', message: 'raw',
+            url: 'https://support.google.com/accounts/answer/185833', serverText: '[ALERT] Application-specific password required' })
+          : gmail(false);
+      }
+    });
+    render(App);
+    await typeInto('Email account', 'eva@gmail.com');
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await typeInto('Password', 'ordinary');
+    await fireEvent.click(await screen.findByRole('button', { name: 'Log in' }));
+    const guide = await found('[data-guidance="app_password_required"]');
+    expect(guide.textContent).toContain('An app password is needed');
+    expect(guide.textContent).toContain('Why is the email list not updating?');
+    await fireEvent.click(guide.querySelector('button[data-url]')!);
+    expect(calls.filter((c) => c.cmd === 'detect' && c.args.password).length).toBe(1);
+    expect(calls.some((c) => c.cmd === 'login')).toBe(false);
+    expect(calls.find((c) => c.cmd === 'open_link')?.args.url).toBe('https://support.google.com/accounts/answer/185833');
+  });
+
+  it('an untrusted certificate asks first; No saves nothing, Yes pins exactly that fingerprint', async () => {
+    const fp = 'AA:BB:CC';
+    const calls = ipc({}, (cmd, args) => {
+      if (cmd === 'login') {
+        const req = (args as { request: { acceptFingerprints: string[] } }).request;
+        if (!req.acceptFingerprints.includes(fp)) {
+          throw { kind: 'certificate_untrusted', message: 'raw', fingerprint: fp,
+            server: { protocol: 'imap', host: 'mail.self.test', port: 993, security: 'tls', user: 'u' } };
+        }
+        return account;
+      }
+    });
+    render(App);
+    await typeInto('Email account', 'eva@self.test');
+    await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
+    const hosts = screen.getAllByLabelText('Server');
+    await fireEvent.input(hosts[0]!, { target: { value: 'mail.self.test' } });
+    await fireEvent.input(hosts[1]!, { target: { value: 'mail.self.test' } });
+    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    let question = await screen.findByRole('dialog', { name: 'Trust this certificate?' });
+    expect(question.textContent).toContain('mail.self.test:993');
+    expect(question.textContent).toContain(fp);
+    await fireEvent.click(screen.getByRole('button', { name: 'No' }));
+    expect(await screen.findByText('The certificate was not trusted. Nothing was saved.')).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'login').length).toBe(1);
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    question = await screen.findByRole('dialog', { name: 'Trust this certificate?' });
+    await fireEvent.click(screen.getByRole('button', { name: 'Yes, trust it' }));
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    const last = calls.filter((c) => c.cmd === 'login').at(-1)!.args as { request: { acceptFingerprints: string[] } };
+    expect(last.request.acceptFingerprints).toEqual([fp]);
+  });
+});
+
+describe('the inbox', () => {
+  it('shows the inbox from the local store, then syncs and shows the new badge', async () => {
+    ipc({ account });
     render(App);
     await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
     expect(screen.getByText('Möte om kräftskivan #0')).toBeTruthy();
@@ -83,5 +246,114 @@ describe('the window', () => {
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     expect(screen.getByRole('heading', { name: 'Möte om kräftskivan #1' })).toBeTruthy();
+  });
+
+  it('a sync that cannot sign in shows a banner with Log in again; the mail stays readable', async () => {
+    ipc({ account, system: 'sv' }, (cmd) => {
+      if (cmd === 'sync') throw { kind: 'wrong_credentials', message: 'raw', server: { protocol: 'imap', host: 'localhost', port: 10993, security: 'tls', user: 'u' } };
+    });
+    render(App);
+    const banner = await found('#sync-banner [data-guidance="wrong_credentials"]');
+    expect(banner.textContent).toContain('Användarnamnet eller lösenordet godkändes inte');
+    expect(document.querySelectorAll('[role="option"]').length).toBe(3);
+    await fireEvent.click(screen.getByRole('button', { name: 'Logga in igen' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Logga in igen' });
+    expect((dialog.querySelector('#email-shown') as HTMLInputElement).value).toBe('alice@inkorg.test');
+  });
+
+  it('too many connections asks to wait, not for a new password', async () => {
+    ipc({ account }, (cmd) => {
+      if (cmd === 'sync') throw { kind: 'blocked_by_provider', reason: 'too_many_connections', message: 'raw' };
+    });
+    render(App);
+    await waitFor(() => expect(document.querySelector('[data-guidance="too_many_connections"]')).toBeTruthy());
+    expect(screen.queryByRole('button', { name: 'Log in again' })).toBeNull();
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
+  });
+});
+
+describe('personal settings', () => {
+  async function openMenuItem(name: string) {
+    await fireEvent.click(await screen.findByRole('button', { name: 'Profile' }));
+    await fireEvent.click(await screen.findByRole('menuitem', { name }));
+  }
+
+  it('Email options: General saves the options and the language; tabs move with the arrow keys', async () => {
+    const calls = ipc({ account }, (cmd, args) => (cmd === 'set_preferences' ? args.preferences : undefined));
+    render(App);
+    await openMenuItem('Email options');
+    const dialog = await screen.findByRole('dialog', { name: 'Email options' });
+    expect((screen.getByLabelText('Save a copy of sent email') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Show inline images') as HTMLInputElement).checked).toBe(false);
+    expect((screen.getByLabelText('Mark as read in preview') as HTMLInputElement).checked).toBe(false);
+    await fireEvent.click(screen.getByLabelText('Mark as read in preview'));
+    await fireEvent.change(screen.getByLabelText('Language'), { target: { value: 'sv' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByRole('dialog', { name: 'Alternativ för e-post' });
+    const saved = calls.find((c) => c.cmd === 'set_preferences')!.args.preferences as PreferencesDto;
+    expect(saved.markReadInPreview).toBe(true);
+    expect(saved.language).toBe('sv');
+    const general = screen.getByRole('tab', { name: 'Allmänt' });
+    await fireEvent.keyDown(general, { key: 'ArrowRight' });
+    expect(screen.getByRole('tab', { name: 'E-postkonto' }).getAttribute('aria-selected')).toBe('true');
+    expect(dialog.textContent).toContain('localhost:10993');
+  });
+
+  it('Edit/remove: remove asks, removes, and returns to the first run', async () => {
+    let removed = false;
+    const calls = ipc({ account }, (cmd) => {
+      if (cmd === 'logout') { removed = true; return null; }
+    });
+    render(App);
+    await openMenuItem('Email options');
+    await fireEvent.click(screen.getByRole('tab', { name: 'Email account' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit/remove' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove account' }));
+    const confirm = await screen.findByRole('dialog', { name: 'Remove the email account?' });
+    expect(confirm.textContent).toContain('The mailbox at your provider is not touched.');
+    expect(removed).toBe(false);
+    await fireEvent.click(screen.getByRole('button', { name: 'Remove' }));
+    expect(await screen.findByRole('dialog', { name: 'Set up email account' })).toBeTruthy();
+    expect(calls.filter((c) => c.cmd === 'logout').length).toBe(1);
+  });
+
+  it('Edit reopens setup pre-filled and keeps the saved password when none is typed', async () => {
+    const calls = ipc({ account }, (cmd) => (cmd === 'login' ? account : undefined));
+    render(App);
+    await openMenuItem('Email options');
+    await fireEvent.click(screen.getByRole('tab', { name: 'Email account' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit/remove' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Edit' }));
+    await screen.findByRole('dialog', { name: 'Edit email account' });
+    expect((screen.getAllByLabelText('Server')[0] as HTMLInputElement).value).toBe('localhost');
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'login')).toBe(true));
+    const req = calls.find((c) => c.cmd === 'login')!.args.request as { password: string; keepSavedPassword: boolean };
+    expect(req).toMatchObject({ password: '', keepSavedPassword: true });
+  });
+
+  it('the contact card warns when the account is not its first address, and one click fixes it', async () => {
+    ipc({ account, card: { name: 'Alice', addresses: ['alice@work.test', 'alice@inkorg.test'] } });
+    render(App);
+    await openMenuItem('Email options');
+    await fireEvent.click(screen.getByRole('tab', { name: 'Email account' }));
+    const warning = await found('[data-warning="contact-card"]');
+    expect(warning.textContent).toContain('you cannot send until alice@inkorg.test is the first email address');
+    await fireEvent.click(screen.getByRole('button', { name: 'Make alice@inkorg.test the first address' }));
+    await waitFor(() => expect(document.querySelector('[data-warning="contact-card"]')).toBeNull());
+  });
+
+  it('My contact card reorders addresses with the keyboard-reachable buttons and saves them', async () => {
+    const calls = ipc({ account, card: { name: 'Alice', addresses: ['alice@inkorg.test'] } });
+    render(App);
+    await openMenuItem('My contact card');
+    await screen.findByRole('dialog', { name: 'My contact card' });
+    await fireEvent.click(screen.getByRole('button', { name: 'Add address' }));
+    await fireEvent.input(screen.getByLabelText('Email address 2'), { target: { value: 'alice@work.test' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Move address 2 up' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'set_contact_card')).toBe(true));
+    expect((calls.find((c) => c.cmd === 'set_contact_card')!.args.card as ContactCardDto).addresses)
+      .toEqual(['alice@work.test', 'alice@inkorg.test']);
   });
 });

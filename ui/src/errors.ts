@@ -1,19 +1,78 @@
-// Turns a CommandError into a sentence in the person's language, from its kind. The engine's
-// English detail is kept for a "Details" disclosure, never shown alone.
+// Turns a CommandError into words in the person's language, from its kind (and, for a
+// provider's refusal, its reason). The engine's English detail is kept for a "Details"
+// disclosure, never shown alone.
 import type { CommandError } from './ipc';
-import { t, type Key } from './i18n';
+import type { BlockReasonDto } from './bindings/BlockReasonDto';
+import type { ErrorKindDto } from './bindings/ErrorKindDto';
+import { has, t, type Key } from './i18n.svelte';
 
-export function serverName(e: CommandError): string {
+export function serverName(e: Pick<CommandError, 'server'>): string {
   return e.server ? `${e.server.host}:${e.server.port}` : t('error.theServer');
+}
+
+function fieldName(field: string | undefined): string {
+  if (!field) return t('error.field.other');
+  const key = `error.field.${field}`;
+  return has(key) ? t(key) : field;
 }
 
 export function describeError(e: CommandError): string {
   const key = `error.${e.kind}` as Key;
   return t(key, {
     server: serverName(e),
-    field: e.field ?? '',
+    field: fieldName(e.field),
     message: e.message,
     fingerprint: e.fingerprint ?? '',
     serverText: e.serverText ?? '',
   }).trim();
+}
+
+/** What a refused sign-in needs: the guidance to show, and what the person can do next. */
+export interface Guidance {
+  /** data-guidance on screen: the reason, or the kind when there is no reason. */
+  id: BlockReasonDto | ErrorKindDto;
+  title: Key;
+  text: Key;
+  /** The help page's advice: look in the inbox for the provider's message and follow it. */
+  checkInbox: boolean;
+  /** The provider's link (from its own answer), opened in the system browser. */
+  url?: string;
+  /** The provider's own words, shown as they were written. */
+  serverText?: string;
+  /** "Log in again" helps (a password or a trust question); else only waiting does. */
+  relogin: boolean;
+}
+
+/** The guidance for an error about signing in, or null when the error is something else. */
+export function guidance(e: Pick<CommandError, 'kind' | 'reason' | 'url' | 'serverText'>): Guidance | null {
+  const base = { url: e.url ?? undefined, serverText: e.serverText ?? undefined };
+  if (e.kind === 'blocked_by_provider') {
+    const id: BlockReasonDto = e.reason ?? 'other';
+    const waitOnly = id === 'too_many_connections' || id === 'throttled';
+    return {
+      ...base,
+      id,
+      title: `guide.${id}.title` as Key,
+      text: `guide.${id}.text` as Key,
+      checkInbox: id === 'web_login_required' || id === 'app_password_required' || id === 'other',
+      relogin: !waitOnly && id !== 'oauth_required' && id !== 'smtp_auth_disabled_by_admin',
+    };
+  }
+  if (e.kind === 'wrong_credentials' || e.kind === 'certificate_untrusted' || e.kind === 'keyring') {
+    return {
+      ...base,
+      id: e.kind,
+      title: `guide.${e.kind}.title` as Key,
+      text: `guide.${e.kind}.text` as Key,
+      checkInbox: e.kind === 'wrong_credentials',
+      relogin: true,
+    };
+  }
+  return null;
+}
+
+/** The host of a link, for its label ("Open support.google.com"). */
+export function linkHost(url: string): string {
+  const m = /^https?:\/\/([^/?#:]+)/i.exec(url);
+  return m?.[1] ?? url;
 }

@@ -1,4 +1,4 @@
-import { language } from './i18n';
+import { language } from './i18n.svelte';
 
 /** Today: time of day; this year: day and month; older: the full date. */
 export function listDate(epochSeconds: number, now: Date = new Date()): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import en from './locales/en.json';
 import sv from './locales/sv.json';
-import { pickLanguage, setLanguage, t } from './i18n';
+import { pickLanguage, setLanguage, t } from './i18n.svelte';
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

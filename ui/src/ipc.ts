@@ -3,14 +3,21 @@
 import { invoke, Channel } from '@tauri-apps/api/core';
 import type { AccountDto } from './bindings/AccountDto';
 import type { CommandError } from './bindings/CommandError';
+import type { ContactCardDto } from './bindings/ContactCardDto';
+import type { DetectStageDto } from './bindings/DetectStageDto';
 import type { DetectionDto } from './bindings/DetectionDto';
 import type { FolderDto } from './bindings/FolderDto';
 import type { LoginRequest } from './bindings/LoginRequest';
 import type { MessageDto } from './bindings/MessageDto';
+import type { PreferencesDto } from './bindings/PreferencesDto';
+import type { ServerDto } from './bindings/ServerDto';
 import type { SyncProgressDto } from './bindings/SyncProgressDto';
 import type { SyncReportDto } from './bindings/SyncReportDto';
 
-export type { AccountDto, CommandError, DetectionDto, FolderDto, LoginRequest, MessageDto, SyncProgressDto, SyncReportDto };
+export type {
+  AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto, LoginRequest,
+  MessageDto, PreferencesDto, ServerDto, SyncProgressDto, SyncReportDto,
+};
 
 /** Every failure of a command is a CommandError; anything else is wrapped as "internal". */
 export function asCommandError(e: unknown): CommandError {
@@ -29,15 +36,28 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 export const api = {
   getAccount: () => call<AccountDto | null>('get_account'),
   /** Autodetection; with a password the servers are verified too. Saves nothing. */
-  detect: (email: string, password?: string) => call<DetectionDto>('detect', { email, password }),
+  detect: (email: string, password: string | undefined, onStage: (s: DetectStageDto) => void) => {
+    const channel = new Channel<DetectStageDto>();
+    channel.onmessage = onStage;
+    return call<DetectionDto>('detect', { email, password, onStage: channel });
+  },
   login: (request: LoginRequest) => call<AccountDto>('login', { request }),
   listFolders: () => call<FolderDto[]>('list_folders'),
   listMessages: (folder: string, offset: number, limit: number) =>
     call<MessageDto[]>('list_messages', { folder, offset, limit }),
+  /** Removes the account: stops sync, deletes local mail and the saved password. */
   logout: () => call<null>('logout'),
   sync: (onProgress: (p: SyncProgressDto) => void) => {
     const channel = new Channel<SyncProgressDto>();
     channel.onmessage = onProgress;
     return call<SyncReportDto>('sync', { onProgress: channel });
   },
+  getPreferences: () => call<PreferencesDto>('get_preferences'),
+  setPreferences: (preferences: PreferencesDto) => call<PreferencesDto>('set_preferences', { preferences }),
+  getContactCard: () => call<ContactCardDto>('get_contact_card'),
+  setContactCard: (card: ContactCardDto) => call<ContactCardDto>('set_contact_card', { card }),
+  makeFirstOnCard: (email: string) => call<ContactCardDto>('make_first_on_card', { email }),
+  systemLanguage: () => call<string | null>('system_language'),
+  /** Opens an https link in the system browser. */
+  openLink: (url: string) => call<null>('open_link', { url }),
 };
