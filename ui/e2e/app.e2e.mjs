@@ -1,0 +1,409 @@
+// End to end: the real app binary in real WebKit (tauri-driver + WebKitWebDriver under Xvfb),
+// against the local Dovecot/Postfix, the simulated internet (tests/simnet: DNS, autoconfig and
+// mail hosts for gmail.com, httptrap.test, …) and the scripted provider answers
+// (tests/provider-answers). A new user follows the help page in the language under test
+// (E2E_LANG, which the OS language given to the app decides), and every screen is photographed.
+// Run by scripts/e2e.sh, which starts all of that and passes:
+//   APP, DRIVER_URL, E2E_LANG, SHOTS, MAIL_USER, MAIL_PASSWORD, IMAP_PORT, SMTP_PORT, SEEDED,
+//   NEWEST_SUBJECT, MAILSERVER_ROOT, RESPONDER_IMAP_PORT, RESPONDER_SMTP_PORT, RESPONDER_LOG,
+//   BROWSER_LOG, SIM_PASSWORD, INKORG_DATA_DIR (read by the app, as are INKORG_EXTRA_CA,
+//   INKORG_DNS_SERVER, INKORG_ISPDB_URL and BROWSER).
+import { Builder, By, Key, until } from 'selenium-webdriver';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { strict as assert } from 'node:assert';
+import { test, after } from 'node:test';
+
+const env = process.env;
+const lang = env.E2E_LANG === 'sv' ? 'sv' : 'en';
+const L = JSON.parse(readFileSync(new URL(`../src/locales/${lang}.json`, import.meta.url), 'utf8'));
+mkdirSync(env.SHOTS, { recursive: true });
+const t0 = Date.now();
+const windowSize = JSON.parse(readFileSync(new URL('../../tauri.conf.json', import.meta.url), 'utf8')).app.windows[0];
+const timings = [];
+
+/** Progress on stderr, so a hang shows where it stopped. */
+function step(what) {
+  console.error(`# [${lang}] ${((Date.now() - t0) / 1000).toFixed(1)} s: ${what}`);
+}
+
+/** A UI string of the language under test, with {placeholders} filled. */
+function s(key, params = {}) {
+  assert.ok(key in L, `no string ${key}`);
+  return L[key].replace(/\{(\w+)\}/g, (m, n) => (n in params ? String(params[n]) : m));
+}
+
+let driver;
+async function open() {
+  step('starting the app through tauri-driver');
+  const caps = { browserName: 'wry', 'tauri:options': { application: env.APP } };
+  driver = await new Builder().usingServer(env.DRIVER_URL).withCapabilities(caps).build();
+  step('session open');
+  return driver;
+}
+
+async function quit() {
+  if (driver) await driver.quit().catch(() => {});
+  driver = undefined;
+}
+
+after(quit);
+
+/**
+ * A screenshot of the window, taken by ImageMagick's `import` from the X server: WebKitWebDriver's
+ * own screenshot never returns when the app runs inside the private D-Bus session the keyring
+ * needs. No window manager runs under Xvfb, so the window sits at 0,0 with its configured size.
+ */
+async function shot(name) {
+  step(`screenshot ${name}`);
+  await driver.sleep(350); // let the last layout and paint land
+  const crop = `${windowSize.width}x${windowSize.height}+0+0`;
+  execFileSync('import', ['-window', 'root', '-crop', crop, '+repage', `${env.SHOTS}/${name}.png`], { timeout: 20000 });
+}
+
+const $ = (css) => driver.findElement(By.css(css));
+const $$ = (css) => driver.findElements(By.css(css));
+const wait = (css, ms = 20000) => driver.wait(until.elementLocated(By.css(css)), ms, `waiting for ${css}`);
+
+async function type(css, text) {
+  const el = await wait(css);
+  await el.clear();
+  await el.sendKeys(text);
+}
+
+async function click(css) {
+  await (await wait(css)).click();
+}
+
+async function text(css) {
+  return (await wait(css)).getText();
+}
+
+/** The title of the open dialog with this id. */
+async function dialogTitle(id) {
+  return text(`#${id}-title`);
+}
+
+/** What the keyring holds for Inkorg (items of the private Secret Service of this run). */
+function keyringItems() {
+  try {
+    const out = execFileSync('secret-tool', ['search', '--all', 'service', 'Inkorg'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return (out.match(/^\[/gm) ?? []).length;
+  } catch {
+    return 0; // secret-tool exits 1 when nothing matches
+  }
+}
+
+/** Rows left in the local database: accounts, folders, messages, pinned certificates. */
+function localRows() {
+  const db = `${env.INKORG_DATA_DIR}/inkorg.sqlite3`;
+  const py = 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(",".join(str(c.execute(f"select count(*) from {t}").fetchone()[0]) for t in ("accounts","folders","messages","pinned_certs")))';
+  return execFileSync('python3', ['-c', py, db], { encoding: 'utf8' }).trim();
+}
+
+/** Opens Personal settings > Email options (or My contact card) from the profile icon. */
+async function personal(item) {
+  await click('#profile-button');
+  await click(item === 'card' ? '#menu-contact-card' : '#menu-email-options');
+}
+
+/** Email options > Email account > Edit/remove > Remove, confirmed: back to the first run. */
+async function removeAccount(shotPrefix) {
+  await personal('options');
+  await wait('#email-options');
+  assert.equal(await dialogTitle('email-options'), s('app.emailOptions'));
+  if (shotPrefix) await shot(`${shotPrefix}-options-general`);
+  await click('#tab-account');
+  await wait('#options-email');
+  if (shotPrefix) await shot(`${shotPrefix}-options-account`);
+  await click('#edit-remove');
+  await click('#account-remove');
+  await wait('#confirm-remove');
+  assert.equal(await dialogTitle('confirm-remove'), s('options.removeTitle'));
+  if (shotPrefix) await shot(`${shotPrefix}-remove-confirm`);
+  await click('#remove-confirm');
+  await wait('#setup');
+  assert.equal(await dialogTitle('setup'), s('setup.title'));
+}
+
+/** The setup's first step with an address typed; Next pressed. */
+async function nextWith(address) {
+  await type('#email', address);
+  await click('#next');
+}
+
+async function inboxShown() {
+  await driver.wait(async () => (await $$('#setup')).length === 0, 30000, 'the setup window closes');
+  return wait('[role="listbox"]', 30000);
+}
+
+// The simulated internet binds privileged ports: scripts/e2e.sh starts it only as root.
+const simnet = env.SIMNET === '1' ? {} : { skip: 'needs the simulated internet (run as root)' };
+
+test(`${lang}: a built-in provider (Gmail): Next, the app password named, a wrong password opens Advanced settings, the right one the inbox; removal leaves nothing`, simnet, async () => {
+  await open();
+  try {
+    await wait('#setup');
+    assert.equal(await dialogTitle('setup'), s('setup.title'));
+    assert.equal(await text('label[for="email"]'), s('setup.email'));
+    assert.equal(await text('#open-advanced'), s('setup.advanced'));
+    assert.equal(await text('#next'), s('setup.next'));
+    await shot('01-setup');
+
+    // Next: the built-in table knows gmail.com (its hosts resolve to the local servers here).
+    await nextWith('eva@gmail.com');
+    await wait('#password');
+    const requirement = await wait('[data-requirement="appPassword"]');
+    assert.ok((await requirement.getText()).includes(s('setup.needsAppPassword', { provider: 'Gmail' })));
+    assert.equal(await (await requirement.findElement(By.css('[data-url]'))).getAttribute('data-url'),
+      'https://myaccount.google.com/apppasswords', 'where the app password is made');
+    assert.equal(await text('label[for="password"]'), s('setup.password'));
+    assert.equal(await text('#login'), s('setup.login'));
+    await shot('02-found-gmail');
+
+    // A wrong password: the stage is shown while it signs in, then Advanced settings opens
+    // pre-filled with the reason at the incoming server.
+    await type('#password', 'not-the-password');
+    await click('#login');
+    const stage = await wait('[data-stage]', 5000);
+    const stageText = await stage.getText().catch(() => '');
+    await shot('03-signing-in');
+    step(`stage shown: ${stageText}`);
+    await wait('#advanced', 30000);
+    const reason = await wait('fieldset[data-server="imap"] [data-kind="wrong_credentials"]');
+    assert.ok((await reason.getText()).includes('imap.gmail.com:993'));
+    assert.equal(await $('#imap-host').getAttribute('value'), 'imap.gmail.com');
+    assert.equal(await $('#smtp-host').getAttribute('value'), 'smtp.gmail.com');
+    assert.equal(await $('#imap-user').getAttribute('value'), 'eva@gmail.com');
+    assert.equal(await text('fieldset[data-server="imap"] legend'), s('setup.incoming'));
+    assert.equal(await text('fieldset[data-server="smtp"] legend'), s('setup.outgoing'));
+    await shot('04-advanced-wrong-password');
+    assert.equal(keyringItems(), 0, 'nothing saved after a wrong password');
+
+    // The right password in Advanced settings: Save verifies, then the inbox syncs.
+    await type('#imap-password', env.SIM_PASSWORD);
+    let started = Date.now();
+    await click('#save');
+    await inboxShown();
+    timings.push(`gmail: Save to inbox ${Date.now() - started} ms`);
+    await shot('05-inbox-gmail');
+    assert.equal(keyringItems(), 1, 'the password is in the keyring');
+    assert.notEqual(localRows(), '0,0,0,0');
+
+    // Email options > Email account > Edit/remove > Remove: first run again, nothing left.
+    await removeAccount('06');
+    assert.equal(keyringItems(), 0, 'the keyring entry is gone');
+    assert.equal(localRows(), '0,0,0,0', 'accounts, folders, messages, pins');
+    await shot('07-first-run-again');
+  } catch (e) {
+    await failed(e);
+  } finally {
+    await quit();
+  }
+});
+
+test(`${lang}: an untrusted certificate asks first; No saves nothing, Yes pins it and opens the inbox`, simnet, async () => {
+  await open();
+  try {
+    await wait('#setup');
+    await nextWith('eva@httptrap.test');
+    await type('#password', env.SIM_PASSWORD);
+    await click('#login');
+    await wait('#cert', 30000);
+    assert.equal(await dialogTitle('cert'), s('cert.title'));
+    const hosts = await Promise.all((await $$('#cert [data-host]')).map((e) => e.getText()));
+    const fingerprints = await Promise.all((await $$('#cert [data-fingerprint]')).map((e) => e.getText()));
+    // The plain-http autoconfig of httptrap.test names hosts whose certificate no CA signed.
+    assert.ok(hosts.length >= 1 && hosts.every((h) => /:\d+ \((IMAP|SMTP)\)$/.test(h)), hosts.join());
+    assert.ok(fingerprints.every((f) => /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(f)), fingerprints.join());
+    await shot('08-certificate-question');
+    await click('#cert-reject');
+    await driver.wait(async () => (await $$('#cert')).length === 0, 5000);
+    assert.ok((await text('.note')).includes(s('setup.nothingSaved')));
+    assert.equal(localRows(), '0,0,0,0', 'No saved nothing');
+    assert.equal(keyringItems(), 0);
+    await shot('09-certificate-refused');
+
+    await click('#login');
+    await wait('#cert', 30000);
+    await click('#cert-accept');
+    await inboxShown();
+    const pins = Number(localRows().split(',')[3]);
+    assert.ok(pins >= 1, `the accepted certificate is pinned: ${localRows()}`);
+    await shot('10-inbox-after-trust');
+    await removeAccount();
+    assert.equal(localRows(), '0,0,0,0');
+  } catch (e) {
+    await failed(e);
+  } finally {
+    await quit();
+  }
+});
+
+test(`${lang}: a provider's [ALERT] (app password required) becomes guidance with its link, asked once`, async () => {
+  const user = `apppassword+e2e-${lang}-${process.pid}@gmail.test`;
+  await open();
+  try {
+    await wait('#setup');
+    await type('#email', user);
+    await click('#open-advanced');
+    await wait('#advanced');
+    assert.equal(await $('#imap-user').getAttribute('value'), user, 'the user name defaults to the full address');
+    await type('#imap-host', 'localhost');
+    await type('#imap-port', env.RESPONDER_IMAP_PORT);
+    await type('#smtp-host', 'localhost');
+    await type('#smtp-port', env.RESPONDER_SMTP_PORT);
+    await type('#imap-password', 'an-ordinary-password');
+    await shot('11-advanced-filled');
+    await click('#save');
+    const guide = await wait('[data-guidance="app_password_required"]', 20000);
+    const words = await guide.getText();
+    assert.ok(words.includes(s('guide.app_password_required.title')), words);
+    assert.ok(words.includes(s('guide.why')), words);
+    assert.ok(words.includes(s('guide.checkInbox')), words);
+    assert.ok(words.includes('Application-specific password required'), 'the provider\'s own words');
+    await shot('12-guidance-app-password');
+    // The provider's link opens in the system browser.
+    await (await guide.findElement(By.css('button[data-url]'))).click();
+    await driver.wait(() => existsSync(env.BROWSER_LOG) && readFileSync(env.BROWSER_LOG, 'utf8').includes('https://support.google.com/accounts/answer/185833'), 10000, 'the browser was asked to open the link');
+    // Never retried: one sign-in attempt reached the server.
+    await driver.sleep(1500);
+    const attempts = readFileSync(env.RESPONDER_LOG, 'utf8').split('\n').filter((l) => l === `IMAP ${user}`).length;
+    assert.equal(attempts, 1, 'one IMAP LOGIN for the [ALERT]');
+    assert.equal(localRows(), '0,0,0,0');
+  } catch (e) {
+    await failed(e);
+  } finally {
+    await quit();
+  }
+});
+
+test(`${lang}: an unknown domain opens Advanced settings with the reason; Save opens the inbox; the contact card and a failed later sync`, async () => {
+  await open();
+  try {
+    // Before any account: Esc closes the setup window, My contact card gets another address
+    // only, and the Inbox icon opens the setup again.
+    await (await wait('#setup')).sendKeys(Key.ESCAPE);
+    await driver.wait(async () => (await $$('#setup')).length === 0, 5000);
+    await personal('card');
+    await wait('#contact-card');
+    assert.equal(await dialogTitle('contact-card'), s('app.contactCard'));
+    await type('#card-name', 'Eva Ek');
+    await type('#card-address-0', 'e2e@work.test');
+    await click('#card-save');
+    await driver.wait(async () => (await $$('#contact-card')).length === 0, 5000);
+    await click('#nav-inbox');
+    await wait('#setup');
+    // The setup warns at once that this address could read but not send, and fixes it.
+    await type('#email', env.MAIL_USER);
+    const early = await wait('[data-warning="contact-card"]');
+    assert.ok((await early.getText()).includes(s('card.warning', { email: env.MAIL_USER })));
+    await shot('13-setup-contact-card-warning');
+    await (await early.findElement(By.css('button.fix'))).click();
+    await driver.wait(async () => (await $$('[data-warning="contact-card"]')).length === 0, 5000);
+    await click('#next');
+    const intro = await wait('[data-intro="setup.notFound"]', 30000);
+    assert.ok((await intro.getText()).includes(s('setup.notFound', { domain: env.MAIL_USER.split('@')[1] })));
+    await shot('14-advanced-not-found');
+    await type('#imap-host', 'localhost');
+    await type('#imap-port', env.IMAP_PORT);
+    await type('#smtp-host', 'localhost');
+    await type('#smtp-port', env.SMTP_PORT);
+    const ssl = await $('#smtp-security');
+    await ssl.sendKeys(s('setup.ssl.starttls'));
+    await type('#imap-password', env.MAIL_PASSWORD);
+    const started = Date.now();
+    await click('#save');
+    const list = await inboxShown();
+    await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 30000);
+    timings.push(`advanced: Save to ${env.SEEDED} messages listed ${Date.now() - started} ms`);
+    await driver.wait(until.elementLocated(By.xpath(`//*[contains(text(), "${env.NEWEST_SUBJECT}")]`)), 10000);
+    assert.ok((await $$('[role="option"]')).length < Number(env.SEEDED), 'only visible rows are rendered');
+    assert.equal((await $$('[role="alert"]')).length, 0, 'no error on the inbox');
+    await list.click();
+    await list.sendKeys(Key.ARROW_DOWN);
+    assert.ok((await text('#message-subject')).length > 0);
+    await shot('15-inbox');
+
+    // My contact card: another address first → the send warning, fixed with one click.
+    await personal('card');
+    await wait('#contact-card');
+    assert.equal(await dialogTitle('contact-card'), s('app.contactCard'));
+    assert.equal(await $('#card-address-0').getAttribute('value'), env.MAIL_USER, 'the fix put the account first');
+    assert.equal(await $('#card-address-1').getAttribute('value'), 'e2e@work.test');
+    await click('#card-up-1');
+    await shot('16-contact-card');
+    await click('#card-save');
+    await driver.wait(async () => (await $$('#contact-card')).length === 0, 5000);
+    await personal('options');
+    await click('#tab-account');
+    const warning = await wait('[data-warning="contact-card"]');
+    assert.ok((await warning.getText()).includes(s('card.warning', { email: env.MAIL_USER })));
+    await shot('17-contact-card-warning');
+    await (await warning.findElement(By.css('button.fix'))).click();
+    await driver.wait(async () => (await $$('[data-warning="contact-card"]')).length === 0, 5000);
+    // Esc closes the dialog and gives the focus back to the profile icon.
+    await (await $('#email-options')).sendKeys(Key.ESCAPE);
+    await driver.wait(async () => (await $$('#email-options')).length === 0, 5000);
+    assert.equal(await driver.executeScript('return document.activeElement && document.activeElement.id'), 'profile-button');
+
+    // The password changes at the provider: the next sync shows the banner; the mail stays.
+    const users = `${env.MAILSERVER_ROOT}/users`;
+    const original = readFileSync(users, 'utf8');
+    writeFileSync(users, original.replace(`${env.MAIL_USER}:{PLAIN}${env.MAIL_PASSWORD}:`, `${env.MAIL_USER}:{PLAIN}changed-elsewhere:`));
+    try {
+      await click('#refresh');
+      const banner = await wait('#sync-banner [data-guidance="wrong_credentials"]', 30000);
+      assert.ok((await banner.getText()).includes(s('guide.wrong_credentials.title')));
+      assert.equal(await list.getAttribute('data-count'), env.SEEDED, 'the synced mail stays listed');
+      await shot('18-sync-banner');
+      await click('#relogin');
+      await wait('#setup');
+      assert.equal(await dialogTitle('setup'), s('setup.reloginTitle'));
+      assert.equal(await $('#email-shown').getAttribute('value'), env.MAIL_USER);
+      await type('#password', 'changed-elsewhere');
+      await shot('19-login-again');
+      await click('#login');
+      const again = await inboxShown();
+      await driver.wait(async () => (await again.getAttribute('data-count')) === env.SEEDED, 30000);
+      await driver.wait(async () => (await $$('#sync-banner')).length === 0 && (await $('#refresh').isEnabled()), 30000);
+    } finally {
+      writeFileSync(users, original);
+    }
+  } catch (e) {
+    await failed(e);
+  } finally {
+    await quit();
+  }
+
+  // Restart: the inbox comes from the local store without a login.
+  await open();
+  try {
+    const started = Date.now();
+    const list = await wait('[role="listbox"]');
+    await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 10000);
+    timings.push(`restart: ${env.SEEDED} messages listed ${Date.now() - started} ms after the window opened`);
+    assert.equal((await $$('#setup')).length, 0, 'no setup after restart');
+    await shot('20-restarted');
+    // Email options in this language, General tab, for the record.
+    await personal('options');
+    await wait('#opt-language');
+    assert.equal(await text('#tab-general'), s('options.general'));
+    assert.equal(await text('#tab-account'), s('options.account'));
+    await shot('21-email-options');
+  } catch (e) {
+    await failed(e);
+  } finally {
+    await quit();
+  }
+  for (const line of timings) console.log(`# [${lang}] ${line}`);
+});
+
+async function failed(e) {
+  if (!driver) throw e;
+  await shot('failed').catch(() => {});
+  for (const a of await $$('[role="alert"]').catch(() => [])) step(`alert on screen: ${await a.getText().catch(() => '?')}`);
+  const page = await driver.executeScript('return document.body.innerText').catch(() => '');
+  step(`page text: ${String(page).replace(/\s+/g, ' ')}`);
+  throw e;
+}
