@@ -72,6 +72,7 @@ trap 'kill $XVFB 2>/dev/null || true; rm -rf "$BROWSER_DIR"' EXIT
 export DISPLAY=:97 WEBKIT_DISABLE_COMPOSITING_MODE=1 GTK_USE_PORTAL=0 WEBKIT_USE_PORTAL=0 NO_AT_BRIDGE=1
 sleep 1
 
+rm -rf tests/e2e/screenshots
 say "end to end in WebKit: Swedish system language, light theme"
 with_keyring bash -c "e2e_body sv light $ROOT/tests/e2e/screenshots/sv"
 say "end to end in WebKit: English system language, dark theme"

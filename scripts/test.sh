@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, then runs every check and test: formatting, lints, the UI's type
-# check and unit tests, the Rust tests (unit, command dispatch, and against Dovecot, Postfix and
-# gnome-keyring) and a check that the generated TypeScript bindings are current.
+# check and unit tests, the Rust tests (unit, command dispatch, and against Dovecot, Postfix,
+# gnome-keyring, the scripted provider answers and, as root, the simulated internet), a check
+# that the generated TypeScript bindings are current, and the end-to-end suite.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -19,14 +20,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "local mail servers"
 tests/mailserver/start >/dev/null
-trap 'tests/mailserver/stop' EXIT
+trap 'tests/provider-answers/responder.sh stop; tests/mailserver/stop' EXIT
 
 if [ "$(id -u)" = 0 ]; then
   say "a simulated internet for autodetection (DNS, web and mail hosts on 127.0.x.x)"
   SIMNET_ENV=$(tests/simnet/simnet.sh start)
   set -a; eval "$SIMNET_ENV"; set +a
   export INKORG_TEST_SIMNET=1
-  trap 'tests/simnet/simnet.sh stop; tests/mailserver/stop' EXIT
+  trap 'tests/provider-answers/responder.sh stop; tests/simnet/simnet.sh stop; tests/mailserver/stop' EXIT
 else
   say "not root: the autodetection tests against the simulated internet are skipped"
 fi
