@@ -391,6 +391,16 @@ test(`${lang}: an unknown domain opens Advanced settings with the reason; Save o
     assert.equal(await text('#tab-general'), s('options.general'));
     assert.equal(await text('#tab-account'), s('options.account'));
     await shot('21-email-options');
+    // The General tab overrides the system language at once, and back.
+    const other = lang === 'sv' ? 'en' : 'sv';
+    const O = JSON.parse(readFileSync(new URL(`../src/locales/${other}.json`, import.meta.url), 'utf8'));
+    await (await $('#opt-language')).sendKeys(other === 'sv' ? 'Svenska' : 'English');
+    await click('#options-save');
+    await driver.wait(async () => (await text('#tab-general')) === O['options.general'], 5000, 'the language changed');
+    assert.equal(await driver.executeScript('return document.documentElement.lang'), other);
+    await (await $('#opt-language')).sendKeys(O['options.language.system'].split(' (')[0]);
+    await click('#options-save');
+    await driver.wait(async () => (await text('#tab-general')) === s('options.general'), 5000, 'back to the system language');
   } catch (e) {
     await failed(e);
   } finally {

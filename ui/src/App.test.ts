@@ -119,6 +119,49 @@ describe('first run, in the language of the system', () => {
   });
 });
 
+describe('dialogs and the keyboard', () => {
+  it('Tab and Shift+Tab stay inside a dialog, and Esc gives the focus back to what opened it', async () => {
+    ipc({ account });
+    render(App);
+    await screen.findByRole('listbox');
+    const profile = await screen.findByRole('button', { name: 'Profile' });
+    profile.focus();
+    await fireEvent.keyDown(profile, { key: 'ArrowDown' });
+    const item = await screen.findByRole('menuitem', { name: 'Email options' });
+    await waitFor(() => expect(document.activeElement).toBe(item));
+    await fireEvent.keyDown(item, { key: 'ArrowDown' });
+    expect(document.activeElement).toBe(screen.getByRole('menuitem', { name: 'My contact card' }));
+    await fireEvent.click(item);
+    const dialog = await screen.findByRole('dialog', { name: 'Email options' });
+    const focusables = [...dialog.querySelectorAll<HTMLElement>('button:not([disabled]), input, select, textarea, [tabindex]:not([tabindex="-1"])')];
+    const first = focusables[0]!;
+    const last = focusables[focusables.length - 1]!;
+    last.focus();
+    await fireEvent.keyDown(last, { key: 'Tab' });
+    expect(document.activeElement).toBe(first);
+    await fireEvent.keyDown(first, { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(last);
+    await fireEvent.keyDown(last, { key: 'Escape' });
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(document.activeElement).toBe(profile);
+  });
+
+  it('every input, select and textarea on the dialogs has a label', async () => {
+    ipc({ account, card: { name: 'A', addresses: ['alice@inkorg.test'] } });
+    render(App);
+    for (const item of ['Email options', 'My contact card']) {
+      await fireEvent.click(await screen.findByRole('button', { name: 'Profile' }));
+      await fireEvent.click(await screen.findByRole('menuitem', { name: item }));
+      const dialog = await screen.findByRole('dialog', { name: item });
+      for (const el of dialog.querySelectorAll<HTMLElement>('input, select, textarea')) {
+        const labelled = (el.id && dialog.querySelector(`label[for="${el.id}"]`)) || el.closest('label') || el.getAttribute('aria-label');
+        expect(labelled, `${item}: #${el.id}`).toBeTruthy();
+      }
+      await fireEvent.keyDown(dialog, { key: 'Escape' });
+    }
+  });
+});
+
 describe('the setup flow', () => {
   it('Next finds Gmail, names the app password before the password is typed, and Log in opens the inbox', async () => {
     const calls = ipc({}, (cmd, args) => {
