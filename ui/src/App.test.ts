@@ -184,6 +184,26 @@ describe('the setup flow', () => {
     expect(detects.map((c) => c.args.password)).toEqual([undefined, 'app-password']);
   });
 
+  it('a likely typo asks "Did you mean" on the address step, and one click takes the suggestion', async () => {
+    const calls = ipc({}, (cmd, args) => {
+      if (cmd === 'detect' && args.email === 'eva@gmail.con') {
+        const missing = { verified: false, tried: [], problem: { kind: 'not_found' as const, message: 'no server' } };
+        return { email: 'eva@gmail.con', suggestion: 'eva@gmail.com', trusted: false, incoming: missing, outgoing: missing, verified: false, totalMs: 3 };
+      }
+      if (cmd === 'detect') return gmail(false);
+    });
+    render(App);
+    await typeInto('Email account', 'eva@gmail.con');
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    expect(await screen.findByText(/Did you mean eva@gmail.com\?/)).toBeTruthy();
+    expect(document.querySelector('#advanced')).toBeNull();
+    await fireEvent.click(screen.getByRole('button', { name: 'Use eva@gmail.com' }));
+    expect((screen.getByLabelText('Email account') as HTMLInputElement).value).toBe('eva@gmail.com');
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await found('[data-requirement="appPassword"]');
+    expect(calls.filter((c) => c.cmd === 'detect').map((c) => c.args.email)).toEqual(['eva@gmail.con', 'eva@gmail.com']);
+  });
+
   it('nothing found: Advanced settings opens with the reason and the full address as user name', async () => {
     ipc({}, (cmd) => {
       if (cmd === 'detect') {
