@@ -12,11 +12,12 @@ seeded=0
 cat <<EOT
 
 Demo account (local mail server on 127.0.0.1):
-  Email account / E-postkonto:  $MAIL_USER
-  Password / Lösenord:          $MAIL_PASSWORD
-  Advanced settings / Avancerade inställningar:
-    Incoming (IMAP):  server localhost, port $IMAP_PORT, SSL/TLS
-    Outgoing (SMTP):  server localhost, port $SMTP_PORT, STARTTLS
+  Email account / E-postkonto:  $MAIL_USER, then Next / Nästa. Nothing is found for
+  inkorg.test, so Advanced settings / Avancerade inställningar opens; fill in:
+    Incoming (IMAP):  server localhost, port $IMAP_PORT, SSL On / På
+    Outgoing (SMTP):  server localhost, port $SMTP_PORT, SSL On (STARTTLS) / På (STARTTLS)
+    Password / Lösenord (incoming):  $MAIL_PASSWORD
+  then Save / Spara.
   The server's certificate comes from a local test CA: start Inkorg with
     INKORG_EXTRA_CA=$CA_FILE
 EOT
