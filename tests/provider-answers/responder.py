@@ -43,6 +43,8 @@ ANSWERS = {
     "throttled": ("NO [THROTTLED] Account exceeded command or bandwidth limits. (Failure)", None),
     "overquota": ("NO [OVERQUOTA] Account exceeded bandwidth limits. (Failure)", None),
     "m365": ("NO LOGIN failed.", None),
+    # An [ALERT] no table knows: shown as the provider wrote it.
+    "suspended": ("NO [ALERT] Your account is temporarily suspended. (Failure)", None),
     "basicauth": ("NO Basic authentication is disabled.", None),
     "smtpbasic": (None, ["535 5.7.139 Authentication unsuccessful, basic authentication is disabled."]),
     "tenant": (

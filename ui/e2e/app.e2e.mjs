@@ -240,7 +240,7 @@ test(`${lang}: an untrusted certificate asks first; No saves nothing, Yes pins i
   }
 });
 
-test(`${lang}: a provider's [ALERT] (app password required) becomes guidance with its link, asked once`, async () => {
+test(`${lang}: each provider answer of the table becomes its guidance ([ALERT] app password with its link opened), asked once`, async () => {
   const user = `apppassword+e2e-${lang}-${process.pid}@gmail.test`;
   await open();
   try {
@@ -271,6 +271,47 @@ test(`${lang}: a provider's [ALERT] (app password required) becomes guidance wit
     const attempts = readFileSync(env.RESPONDER_LOG, 'utf8').split('\n').filter((l) => l === `IMAP ${user}`).length;
     assert.equal(attempts, 1, 'one IMAP LOGIN for the [ALERT]');
     assert.equal(localRows(), '0,0,0,0');
+
+    // Every other answer of the provider table (docs/product.md), in the same form: the user
+    // name picks the scripted answer; each gets its own guidance (or the wrong-password reason
+    // at the server that refused), in this language, and is asked once.
+    const table = [
+      ['weblogin', 'web_login_required', 'IMAP'],
+      ['webalert', 'web_login_required', 'IMAP'],
+      ['invalid', 'wrong_credentials', 'IMAP'],
+      ['toomany', 'too_many_connections', 'IMAP'],
+      ['throttled', 'throttled', 'IMAP'],
+      ['overquota', 'throttled', 'IMAP'],
+      ['m365', 'oauth_required', 'IMAP'],
+      ['basicauth', 'oauth_required', 'IMAP'],
+      ['suspended', 'other', 'IMAP'],
+      ['smtpbasic', 'oauth_required', 'SMTP'],
+      ['tenant', 'smtp_auth_disabled_by_admin', 'SMTP'],
+      ['mswrong', 'wrong_credentials', 'SMTP'],
+      ['submission', 'oauth_required', 'SMTP'],
+    ];
+    for (const [answer, expected, protocol] of table) {
+      const name = `${answer}+e2e-${lang}-${process.pid}@provider.test`;
+      step(`provider answer ${answer}`);
+      await type('#email-advanced', name);
+      await type('#imap-user', name);
+      await type('#smtp-user', name);
+      await click('#save');
+      if (expected === 'wrong_credentials') {
+        const side = protocol === 'IMAP' ? 'imap' : 'smtp';
+        const reason = await wait(`fieldset[data-server="${side}"] [data-kind="wrong_credentials"]`, 20000);
+        assert.ok((await reason.getText()).length > 10);
+      } else {
+        const g = await wait(`[data-guidance="${expected}"]`, 20000);
+        const words = await g.getText();
+        assert.ok(words.includes(s(`guide.${expected}.title`)), `${answer}: ${words}`);
+        assert.ok(words.includes(s(`guide.${expected}.text`)), `${answer}: ${words}`);
+        await shot(`12-guidance-${answer}`);
+      }
+      await driver.wait(async () => (await $('#save')).isEnabled(), 10000);
+      const seen = readFileSync(env.RESPONDER_LOG, 'utf8').split('\n').filter((l) => l === `${protocol} ${name}`).length;
+      assert.equal(seen, 1, `${answer}: one ${protocol} sign-in`);
+    }
   } catch (e) {
     await failed(e);
   } finally {

@@ -76,6 +76,7 @@ async fn each_provider_answer_becomes_its_kind_and_reason() {
         ("overquota", Protocol::Imap, Some(Throttled), false),
         ("m365", Protocol::Imap, Some(OauthRequired), false),
         ("basicauth", Protocol::Imap, Some(OauthRequired), false),
+        ("suspended", Protocol::Imap, Some(Other), false),
         ("smtpbasic", Protocol::Smtp, Some(OauthRequired), false),
         (
             "tenant",
