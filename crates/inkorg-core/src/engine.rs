@@ -435,9 +435,7 @@ impl Engine {
             })
             .await
     }
-}
 
-impl Engine {
     /// The passwords saved for the account `email`, for editing its settings without typing
     /// the password again. `None` when no such account is set up.
     pub async fn saved_credentials(&self, email: &str) -> Result<Option<Credentials>> {

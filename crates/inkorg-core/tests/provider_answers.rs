@@ -12,28 +12,13 @@ use inkorg_core::{
     ServerSettings,
 };
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
 
 fn responder() -> Option<HashMap<String, String>> {
     common::servers()?;
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/provider-answers/responder.sh"
-    );
-    let out = Command::new("bash")
-        .arg(script)
-        .arg("start")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "responder.sh start failed");
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/provider-answers/responder.sh");
+    Some(common::script_env(&script, "start"))
 }
 
 fn settings(env: &HashMap<String, String>, ca: &str, user: &str) -> AccountSettings {

@@ -16,25 +16,28 @@ pub fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mailserver/mailserver.sh")
 }
 
+/// Runs a test-bed script (`bash SCRIPT ARG`) and reads the KEY=VALUE lines it prints.
+pub fn script_env(script: &Path, arg: &str) -> HashMap<String, String> {
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(arg)
+        .output()
+        .unwrap_or_else(|e| panic!("{} {arg}: {e}", script.display()));
+    assert!(out.status.success(), "{} {arg} failed", script.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// The running servers' settings, or None (with a note) when server tests are not enabled.
 pub fn servers() -> Option<Servers> {
     if std::env::var("INKORG_TEST_SERVERS").as_deref() != Ok("1") {
         eprintln!("not run: set INKORG_TEST_SERVERS=1 (scripts/test.sh does) to run server tests");
         return None;
     }
-    let out = Command::new("bash")
-        .arg(script())
-        .arg("env")
-        .output()
-        .expect("mailserver.sh env");
-    assert!(out.status.success(), "mailserver.sh env failed");
-    let env = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            l.split_once('=')
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-        })
-        .collect();
+    let env = script_env(&script(), "env");
     Some(Servers { env })
 }
 
