@@ -14,10 +14,11 @@ SIMNET_ENV=$(tests/simnet/simnet.sh start)
 set -a; eval "$SIMNET_ENV"; set +a
 trap 'tests/simnet/simnet.sh stop' EXIT
 OUT=$(mktemp -d)
-for domain in gmail.com autoconf.test wellknown.test ispdb.test mxgoogle.test mxhost.test srv.test \
+for domain in gmail.com autoconf.test wellknown.test ispdb.test mxgoogle.test mxhost.test srv.test httpvalid.test \
   guess.test hang.test hostile.test httptrap.test nothing.test nosuch.test; do
   for i in $(seq "$ROUNDS"); do
-    INKORG_PASSWORD=$SIM_PASSWORD "$CLI" detect "eva@$domain" --json >"$OUT/$domain.$i.json" 2>/dev/null || true
+    # As a person who said yes to found hosts: the time to a verified login is what is measured.
+    INKORG_PASSWORD=$SIM_PASSWORD "$CLI" detect "eva@$domain" --json --trust-found-hosts >"$OUT/$domain.$i.json" 2>/dev/null || true
   done
 done
 python3 - "$OUT" "$ROUNDS" <<'PY'

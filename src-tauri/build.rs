@@ -7,7 +7,10 @@ fn main() {
         .app_manifest(tauri_build::AppManifest::new().commands(&[
             "get_account",
             "detect",
+            "verify_detected",
+            "save_detected",
             "login",
+            "pick_ca_file",
             "sync",
             "list_messages",
             "list_folders",

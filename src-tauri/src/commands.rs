@@ -9,7 +9,6 @@ use crate::dto::{
     LoginRequest, MessageDto, PreferencesDto, SyncProgressDto, SyncReportDto,
 };
 use crate::AppState;
-use inkorg_core::detect::DetectConfig;
 use inkorg_core::{Credentials, Error};
 
 type Result<T> = std::result::Result<T, CommandError>;
@@ -24,50 +23,98 @@ pub async fn get_account(state: State<'_, AppState>) -> Result<Option<AccountDto
     }
 }
 
-/// Finds the servers for an address (autodetection); with a password, verifies them too.
-/// Nothing is saved: the UI logs in with the result, or opens Advanced settings pre-filled.
-/// The stage it is on streams through `on_stage`.
+/// "Next": finds the servers for an address (autodetection) without signing in anywhere.
+/// Nothing is saved; the engine remembers the result for `verify_detected`. The stage it is on
+/// streams through `on_stage`.
 #[tauri::command]
 pub async fn detect(
+    state: State<'_, AppState>,
     email: String,
-    password: Option<String>,
     on_stage: Channel<DetectStageDto>,
 ) -> Result<DetectionDto> {
-    // INKORG_ISPDB_URL and INKORG_EXTRA_CA (the same CA file the app trusts) apply.
-    let cfg = DetectConfig::from_env()?;
-    let password = password.filter(|p| !p.is_empty());
     let stage = |s: inkorg_core::detect::Stage| {
         let _ = on_stage.send(s.into());
     };
-    Ok(
-        inkorg_core::detect::detect_with_progress(&email, password.as_deref(), &cfg, &stage)
-            .await?
-            .into(),
-    )
+    Ok(state
+        .engine
+        .detect(&email, &state.detect, &stage)
+        .await?
+        .into())
 }
 
-/// Verifies both servers and saves the account; nothing is saved when it fails.
+/// "Log in": signs in to exactly the servers `detect` found for this address (only the user
+/// name may vary). Servers that need the person's confirmation get the password only with
+/// `trust_found_hosts`, which the UI sends when the person answered yes to the question.
+#[tauri::command]
+pub async fn verify_detected(
+    state: State<'_, AppState>,
+    email: String,
+    password: String,
+    trust_found_hosts: bool,
+    on_stage: Channel<DetectStageDto>,
+) -> Result<DetectionDto> {
+    let stage = |s: inkorg_core::detect::Stage| {
+        let _ = on_stage.send(s.into());
+    };
+    Ok(state
+        .engine
+        .verify_detected(&email, &password, &state.detect, trust_found_hosts, &stage)
+        .await?
+        .into())
+}
+
+/// Saves the account `verify_detected` verified (both servers signed in), with that password.
+#[tauri::command]
+pub async fn save_detected(
+    state: State<'_, AppState>,
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<AccountDto> {
+    state
+        .engine
+        .save_detected(&email, &display_name, &password, None)
+        .await?;
+    Ok(state.engine.status().await?.into())
+}
+
+/// Advanced settings' Save: verifies both servers and saves the account; nothing is saved when
+/// it fails. Editing may keep a saved password, only for a server that did not change.
 #[tauri::command]
 pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<AccountDto> {
-    let settings = request.settings(state.extra_ca.clone());
-    let mut creds = Credentials {
+    let settings = request.settings();
+    let creds = Credentials {
         imap_password: request.password.clone(),
         smtp_password: request.smtp_password.clone().filter(|p| !p.is_empty()),
     };
-    if request.keep_saved_password == Some(true) && creds.imap_password.is_empty() {
-        // Editing the saved account: its keyring passwords, for this same address only.
-        if let Some(saved) = state.engine.saved_credentials(&request.email).await? {
-            creds.imap_password = saved.imap_password;
-            if creds.smtp_password.is_none() {
-                creds.smtp_password = saved.smtp_password;
-            }
-        }
+    let accepted = &request.accept_fingerprints;
+    if request.keep_saved_password == Some(true) {
+        state
+            .engine
+            .login_keeping_saved(&settings, &creds, accepted)
+            .await?;
+    } else {
+        state.engine.login(&settings, &creds, accepted).await?;
     }
-    state
-        .engine
-        .login(&settings, &creds, &request.accept_fingerprints)
-        .await?;
     Ok(state.engine.status().await?.into())
+}
+
+/// Advanced settings: the person chooses a CA file (a company's own certificate authority)
+/// in the system's file dialog. The path, or null when the dialog was closed.
+#[tauri::command]
+pub async fn pick_ca_file<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter("PEM", &["pem", "crt", "cer"])
+        .pick_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let picked = rx
+        .await
+        .map_err(|_| CommandError::internal("the file dialog closed unexpectedly"))?;
+    Ok(picked.map(|p| p.to_string_lossy().into_owned()))
 }
 
 /// Syncs the folder list and INBOX; progress arrives on `on_progress` as it happens.

@@ -3,6 +3,7 @@
 //! Engine types never reach TypeScript: each DTO is converted here.
 
 use inkorg_core::detect::{Detection, Requirement, ServerReport, Source, Stage};
+use inkorg_core::text::for_display;
 use inkorg_core::{
     AccountSettings, BlockReason, ContactCard, Endpoint, Error, ErrorKind, FolderInfo, Language,
     MessageSummary, Preferences, Security, ServerSettings, Status, SyncPhase, SyncProgress,
@@ -89,20 +90,35 @@ pub struct LoginRequest {
     /// SHA-256 fingerprints the person explicitly accepted.
     #[serde(default)]
     pub accept_fingerprints: Vec<String>,
-    /// Editing the saved account: an empty password means "keep the saved one".
+    /// Editing the saved account: an empty password means "keep the saved one" (only for a
+    /// server whose host, port, security and user name are unchanged).
     #[serde(default)]
     #[ts(optional)]
     pub keep_saved_password: Option<bool>,
+    /// A CA file the person chose in Advanced settings; stored with the account.
+    #[serde(default)]
+    #[ts(optional)]
+    pub ca_file: Option<String>,
+    /// The person confirmed, in Advanced settings, that a server without encryption may get
+    /// the password unencrypted.
+    #[serde(default)]
+    pub allow_plaintext: bool,
 }
 
 impl LoginRequest {
-    pub fn settings(&self, ca_file: Option<std::path::PathBuf>) -> AccountSettings {
+    pub fn settings(&self) -> AccountSettings {
         AccountSettings {
             email: self.email.clone(),
             display_name: self.display_name.clone(),
             imap: self.imap.clone().into(),
             smtp: self.smtp.clone().into(),
-            ca_file,
+            ca_file: self
+                .ca_file
+                .as_deref()
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(std::path::PathBuf::from),
+            allow_plaintext: self.allow_plaintext,
         }
     }
 }
@@ -142,6 +158,11 @@ pub struct AccountDto {
     pub imap: ServerDto,
     pub smtp: ServerDto,
     pub folders: Vec<FolderDto>,
+    /// The CA file chosen in Advanced settings, if any.
+    #[ts(optional)]
+    pub ca_file: Option<String>,
+    /// The person confirmed a server without encryption.
+    pub allow_plaintext: bool,
 }
 
 impl From<Status> for AccountDto {
@@ -152,6 +173,8 @@ impl From<Status> for AccountDto {
             imap: s.imap.into(),
             smtp: s.smtp.into(),
             folders: s.folders.into_iter().map(Into::into).collect(),
+            ca_file: s.ca_file.map(|p| p.to_string_lossy().into_owned()),
+            allow_plaintext: s.allow_plaintext,
         }
     }
 }
@@ -182,11 +205,12 @@ impl From<MessageSummary> for MessageDto {
             uid: m.uid,
             seen: m.seen,
             flagged: m.flagged,
-            from_name: m.from_name,
-            from_addr: m.from_addr,
-            to: m.to,
-            cc: m.cc,
-            subject: m.subject,
+            // Shown text: no bidi overrides or invisible characters (see inkorg_core::text).
+            from_name: for_display(&m.from_name),
+            from_addr: for_display(&m.from_addr),
+            to: for_display(&m.to),
+            cc: for_display(&m.cc),
+            subject: for_display(&m.subject),
             date: m.date,
             size: m.size,
             has_attachment: m.has_attachment,
@@ -275,6 +299,8 @@ pub enum ErrorKindDto {
     NotLoggedIn,
     NotFound,
     NotFirstOnContactCard,
+    NoServerFound,
+    NeedsConfirmation,
     Internal,
 }
 
@@ -345,6 +371,8 @@ impl From<ErrorKind> for ErrorKindDto {
             ErrorKind::NotLoggedIn => ErrorKindDto::NotLoggedIn,
             ErrorKind::NotFound => ErrorKindDto::NotFound,
             ErrorKind::NotFirstOnContactCard => ErrorKindDto::NotFirstOnContactCard,
+            ErrorKind::NoServerFound => ErrorKindDto::NoServerFound,
+            ErrorKind::NeedsConfirmation => ErrorKindDto::NeedsConfirmation,
         }
     }
 }
@@ -392,7 +420,9 @@ impl From<Error> for CommandError {
         match e {
             Error::InvalidInput { field, .. } => out.field = Some(field),
             Error::CertificateUntrusted { fingerprint, .. } => out.fingerprint = Some(fingerprint),
-            Error::WrongCredentials { server_text, .. } => out.server_text = Some(server_text),
+            Error::WrongCredentials { server_text, .. } => {
+                out.server_text = Some(for_display(&server_text))
+            }
             Error::BlockedByProvider {
                 server_text,
                 url,
@@ -400,7 +430,7 @@ impl From<Error> for CommandError {
                 ..
             } => {
                 out.reason = Some(reason.into());
-                out.server_text = Some(server_text);
+                out.server_text = Some(for_display(&server_text));
                 out.url = url;
             }
             Error::NotFirstOnContactCard { first, .. } => out.field = first,
@@ -495,6 +525,11 @@ pub struct DetectProblemDto {
     pub url: Option<String>,
     #[ts(optional)]
     pub server_text: Option<String>,
+    /// No server found: the domain, and the host names and ports that were tried.
+    #[ts(optional)]
+    pub domain: Option<String>,
+    pub hosts: Vec<String>,
+    pub ports: Vec<u16>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -503,6 +538,8 @@ pub struct DetectProblemDto {
 pub struct ServerReportDto {
     #[ts(optional)]
     pub settings: Option<ServerDto>,
+    /// The password goes to this server only after the person confirms.
+    pub needs_confirmation: bool,
     pub verified: bool,
     /// What was tried, in words, for the Advanced settings view.
     pub tried: Vec<String>,
@@ -514,6 +551,7 @@ impl From<ServerReport> for ServerReportDto {
     fn from(r: ServerReport) -> Self {
         ServerReportDto {
             settings: r.settings.map(Into::into),
+            needs_confirmation: r.needs_confirmation,
             verified: r.verified,
             tried: r.tried,
             problem: r.problem.map(|p| DetectProblemDto {
@@ -522,7 +560,10 @@ impl From<ServerReport> for ServerReportDto {
                 message: p.message,
                 fingerprint: p.fingerprint,
                 url: p.url,
-                server_text: p.server_text,
+                server_text: p.server_text.as_deref().map(for_display),
+                domain: p.domain,
+                hosts: p.hosts,
+                ports: p.ports,
             }),
         }
     }
@@ -544,9 +585,23 @@ pub struct DetectionDto {
     pub provider: Option<ProviderDto>,
     pub incoming: ServerReportDto,
     pub outgoing: ServerReportDto,
+    /// Servers that get the password only after the person says yes.
+    #[ts(optional)]
+    pub needs_confirmation: Option<ConfirmationDto>,
     pub verified: bool,
     #[ts(type = "number")]
     pub total_ms: u64,
+}
+
+/// "Inkorg found these servers through <source>: <hosts>. Sign in there?"
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConfirmationDto {
+    pub source: DetectSourceDto,
+    /// The URL or DNS name that named them.
+    pub origin: String,
+    pub hosts: Vec<String>,
 }
 
 impl From<Detection> for DetectionDto {
@@ -572,6 +627,11 @@ impl From<Detection> for DetectionDto {
             }),
             incoming: d.incoming.into(),
             outgoing: d.outgoing.into(),
+            needs_confirmation: d.needs_confirmation.map(|c| ConfirmationDto {
+                source: c.source.into(),
+                origin: c.origin,
+                hosts: c.hosts,
+            }),
             verified,
             total_ms: d.total_ms,
         }

@@ -5,16 +5,18 @@
 pub mod commands;
 pub mod dto;
 
-use inkorg_core::Engine;
+use inkorg_core::detect::DetectConfig;
+use inkorg_core::{Engine, Overrides};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::{Manager, Runtime};
+use tauri::webview::NewWindowResponse;
+use tauri::{Manager, Runtime, Url, WebviewWindowBuilder};
 
-/// What the commands share: the engine of this profile, and an extra CA file from
-/// `INKORG_EXTRA_CA` (a company's private CA; the tests' CA) applied to new logins.
+/// What the commands share: the engine of this profile, and autodetection's settings with the
+/// overrides of this run (`INKORG_DNS_SERVER`, `INKORG_ISPDB_URL`, `INKORG_EXTRA_CA`) applied.
 pub struct AppState {
     pub engine: Arc<Engine>,
-    pub extra_ca: Option<PathBuf>,
+    pub detect: DetectConfig,
 }
 
 /// The profile directory: `INKORG_DATA_DIR`, else the platform's app-data dir for Inkorg.
@@ -27,28 +29,83 @@ fn data_dir<R: Runtime>(app: &tauri::AppHandle<R>) -> PathBuf {
         .unwrap_or_else(|_| inkorg_core::default_data_dir())
 }
 
-/// Opens the profile's engine and puts it in the app's state (called from setup).
+/// Opens the profile's engine and puts it in the app's state (called from setup). The
+/// overrides of this run are said once, on stderr, so they never work unseen.
 pub fn init<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), inkorg_core::Error> {
+    let (overrides, refused) = Overrides::from_env();
+    for r in &refused {
+        eprintln!("Inkorg: {r}");
+    }
+    if let Some(line) = overrides.describe() {
+        eprintln!("Inkorg: {line}");
+    }
+    overrides.apply_dns();
     let dir = data_dir(app);
-    let engine = tauri::async_runtime::block_on(Engine::open(&dir))?;
-    let extra_ca = std::env::var_os("INKORG_EXTRA_CA")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from);
+    let mut engine = tauri::async_runtime::block_on(Engine::open(&dir))?;
+    engine.set_extra_ca(overrides.extra_ca.clone())?;
     app.manage(AppState {
         engine: Arc::new(engine),
-        extra_ca,
+        detect: overrides.detect_config()?,
     });
+    Ok(())
+}
+
+/// Whether the main window may show `url`: only the app's own pages. Every link to the world
+/// goes through `open_link` (https only, in the system browser), so a link or a script that
+/// tries to navigate the window elsewhere is refused.
+pub fn own_page(url: &Url) -> bool {
+    match url.scheme() {
+        // Linux and macOS serve the app from tauri://localhost, Windows from
+        // http(s)://tauri.localhost.
+        "tauri" => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("tauri.localhost"),
+        _ => false,
+    }
+}
+
+/// The main window from tauri.conf.json, with navigation kept to the app's own pages and no
+/// new windows at all.
+fn main_window<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+        .unwrap_or_default();
+    WebviewWindowBuilder::from_config(app, &config)?
+        .on_navigation(|url| {
+            let ok = own_page(url);
+            if !ok {
+                eprintln!("Inkorg: refused to navigate the window to {url}");
+            }
+            ok
+        })
+        .on_new_window(|url, _| {
+            eprintln!("Inkorg: refused to open a new window for {url}");
+            NewWindowResponse::Deny
+        })
+        .build()?;
     Ok(())
 }
 
 /// Registers the state and the commands on a builder of any runtime.
 pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
-        .setup(|app| Ok(init(app.handle())?))
+        .plugin(tauri_plugin_dialog::init())
+        .setup(|app| {
+            init(app.handle())?;
+            main_window(app.handle())?;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::get_account,
             commands::detect,
+            commands::verify_detected,
+            commands::save_detected,
             commands::login,
+            commands::pick_ca_file,
             commands::sync,
             commands::list_messages,
             commands::list_folders,

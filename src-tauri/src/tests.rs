@@ -94,6 +94,30 @@ fn commands_dispatch_parse_arguments_and_return_one_error_shape() {
     )
     .unwrap_err();
     assert_eq!(err["kind"], "invalid_input", "{err}");
+    assert_eq!(
+        found["needsConfirmation"],
+        Value::Null,
+        "a table host needs no question"
+    );
+
+    // "Log in" signs in only to what "Next" found for that same address, and saves only what
+    // was verified.
+    let err = invoke(
+        &webview,
+        "verify_detected",
+        json!({ "email": "eva@other.se", "password": "pw", "trustFoundHosts": false,
+                "onStage": "__CHANNEL__:8" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["field"], "detection", "{err}");
+    let err = invoke(
+        &webview,
+        "save_detected",
+        json!({ "email": "eva@gmail.com", "displayName": "", "password": "pw" }),
+    )
+    .unwrap_err();
+    assert_eq!(err["field"], "detection", "not verified yet: {err}");
+    assert_eq!(invoke(&webview, "get_account", json!({})), Ok(Value::Null));
 
     // Email options (General): defaults, a round trip, and a bad value named by its field.
     let prefs = invoke(&webview, "get_preferences", json!({})).unwrap();
@@ -155,4 +179,25 @@ fn commands_dispatch_parse_arguments_and_return_one_error_shape() {
 
     // An unknown command is refused.
     assert!(invoke(&webview, "delete_everything", json!({})).is_err());
+}
+
+#[test]
+fn the_window_shows_only_the_apps_own_pages() {
+    use crate::own_page;
+    let url = |u: &str| tauri::Url::parse(u).unwrap();
+    assert!(own_page(&url("tauri://localhost/")));
+    assert!(own_page(&url("tauri://localhost/index.html#inbox")));
+    assert!(own_page(&url("http://tauri.localhost/")));
+    for bad in [
+        "https://accounts.google.com/",
+        "http://localhost:5173/",
+        "tauri://localhost.attacker.test/",
+        "https://tauri.localhost.attacker.test/",
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "data:text/html,<script>1</script>",
+        "about:blank",
+    ] {
+        assert!(!own_page(&url(bad)), "{bad}");
+    }
 }

@@ -26,6 +26,9 @@
 #   httptrap.test   only a plain-http autoconfig, naming hosts with an untrusted certificate
 #   hang.test       autoconfig and well-known servers that accept and never answer; ISPDB knows it
 #   hostile.test    entity expansion, an external entity and a 10 MB body; then guessing works
+#   httpvalid.test  only a plain-http autoconfig, naming hosts elsewhere (mailhost.test) whose
+#                   certificate is valid: the password must not go there without a yes
+#   chunked.test    autoconfig answered chunked with chunk sizes near 2^64
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
@@ -75,7 +78,10 @@ write_www() {
   xml "$w/autoconfig.mailhost.test/mail/config-v1.1.xml" imap.mailhost.test 993 SSL smtp.mailhost.test 465 SSL %EMAILADDRESS%
   # The password trap: plain http only, pointing at hosts whose certificate is not trusted.
   xml "$w/autoconfig.httptrap.test/mail/config-v1.1.xml" imap.trap.test 993 SSL smtp.trap.test 465 SSL %EMAILADDRESS%
-  echo autoconfig.httptrap.test >"$w/http-only"
+  xml "$w/autoconfig.httpvalid.test/mail/config-v1.1.xml" imap.mailhost.test 993 SSL smtp.mailhost.test 465 SSL %EMAILADDRESS%
+  printf '%s\n' autoconfig.httptrap.test autoconfig.httpvalid.test >"$w/http-only"
+  mkdir -p "$w/autoconfig.chunked.test/mail"
+  touch "$w/autoconfig.chunked.test/mail/config-v1.1.xml.chunked"
   # Hostile XML.
   mkdir -p "$w/autoconfig.hostile.test/mail" "$w/hostile.test/.well-known/autoconfig/mail" "$w/ispdb.simnet.test/v1.1"
   cat >"$w/autoconfig.hostile.test/mail/config-v1.1.xml" <<'EOX'
@@ -115,6 +121,8 @@ host-record=wellknown.test,$WEB
 host-record=ispdb.simnet.test,$WEB
 host-record=autoconfig.mailhost.test,$WEB
 host-record=autoconfig.httptrap.test,$WEB
+host-record=autoconfig.httpvalid.test,$WEB
+host-record=autoconfig.chunked.test,$WEB
 host-record=autoconfig.hostile.test,$WEB
 host-record=hostile.test,$WEB
 host-record=autoconfig.hang.test,$HANG

@@ -7,7 +7,8 @@ Serves STATE_DIR/www/<host><path> (the query string ignored) on
   127.0.2.10:443 (https, the test CA's certificate) and 127.0.2.10:80 (http),
 and on 127.0.2.11:443 and :80 accepts connections and never answers (the "hanging" server).
 Traps: a host listed in STATE_DIR/www/http-only is served over http only; a file named
-`<name>.huge` is answered with 10 MB of XML. Every request line and Host goes to
+`<name>.huge` is answered with 10 MB of XML; one named `<name>.chunked` with a chunked body
+whose chunk sizes are absurd (near 2^64). Every request line and Host goes to
 STATE_DIR/requests.log, so a test can check that no password ever reached a web server.
 """
 import http.server
@@ -50,6 +51,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if os.path.isfile(file + ".huge"):
             body = b"<clientConfig>" + b"<x>" + b"A" * (10 * 1024 * 1024) + b"</x></clientConfig>"
             return self.send(200, body, "application/xml")
+        if os.path.isfile(file + ".chunked"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                self.wfile.write(b"ffffffffffffffff\r\n<clientConfig>\r\n"
+                                 b"fffffffffffffff0\r\nabc\r\n0\r\n\r\n")
+            except OSError:
+                pass
+            self.close_connection = True
+            return
         if os.path.isfile(file):
             with open(file, "rb") as f:
                 return self.send(200, f.read(), "application/xml")

@@ -202,11 +202,22 @@ test(`${lang}: a built-in provider (Gmail): Next, the app password named, a wron
   }
 });
 
-test(`${lang}: an untrusted certificate asks first; No saves nothing, Yes pins it and opens the inbox`, simnet, async () => {
+test(`${lang}: servers outside the domain from plain http are named and asked about; then an untrusted certificate asks; No saves nothing, Yes pins it`, simnet, async () => {
   await open();
   try {
     await wait('#setup');
     await nextWith('eva@httptrap.test');
+    // The plain-http autoconfig names hosts outside httptrap.test: the question names them
+    // before any password is typed, and the button says what it does.
+    const confirm = await wait('[data-confirm="httpAutoconfig"]', 30000);
+    const named = await Promise.all((await confirm.findElements(By.css('[data-host]'))).map((e) => e.getText()));
+    assert.deepEqual(named, ['imap.trap.test', 'smtp.trap.test']);
+    const words = await confirm.getText();
+    assert.ok(words.includes(s('setup.confirm.question', { source: s('source.httpAutoconfig') })), words);
+    assert.ok(words.includes(s('setup.confirm.ask', { domain: 'httptrap.test' })), words);
+    assert.equal(await text('#login'), s('setup.confirm.yes'));
+    assert.equal(await text('#confirm-no'), s('setup.confirm.no'));
+    await shot('08-confirm-found-hosts');
     await type('#password', env.SIM_PASSWORD);
     await click('#login');
     await wait('#cert', 30000);
@@ -346,9 +357,30 @@ test(`${lang}: an unknown domain opens Advanced settings with the reason; Save o
     await (await early.findElement(By.css('button.fix'))).click();
     await driver.wait(async () => (await $$('[data-warning="contact-card"]')).length === 0, 5000);
     await click('#next');
+    const domain = env.MAIL_USER.split('@')[1];
     const intro = await wait('[data-intro="setup.notFound"]', 30000);
-    assert.ok((await intro.getText()).includes(s('setup.notFound', { domain: env.MAIL_USER.split('@')[1] })));
+    assert.ok((await intro.getText()).includes(s('setup.notFound', { domain })));
+    // Each server says what happened and what was tried, in this language.
+    for (const [side, first, ports] of [['imap', 'imap', '993, 143'], ['smtp', 'smtp', '465, 587']]) {
+      const why = await wait(`fieldset[data-server="${side}"] [data-kind="no_server_found"] p`);
+      assert.equal(await why.getText(), s('error.no_server_found', { domain, hosts: `${first}.${domain}, mail.${domain}, ${domain}`, ports }));
+    }
     await shot('14-advanced-not-found');
+    // "SSL: Off" needs a confirmation that names the risk before Save sends anything.
+    const security = (id, value) => driver.executeScript(
+      'const el = document.getElementById(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event("change", { bubbles: true }));', id, value);
+    await security('imap-security', 'none');
+    assert.equal(await text('label[for="allow-plaintext"]'), s('setup.plaintext.confirm'));
+    await type('#imap-host', 'localhost');
+    await type('#smtp-host', 'localhost');
+    await type('#imap-password', env.MAIL_PASSWORD);
+    await click('#save');
+    const refusal = await wait('#advanced > [data-kind="invalid_input"] p');
+    assert.equal(await refusal.getText(), s('error.invalid.plaintext'));
+    await shot('14b-plaintext-needs-confirmation');
+    assert.equal(localRows(), '0,0,0,0', 'nothing saved without the confirmation');
+    await security('imap-security', 'tls');
+    assert.equal((await $$('#allow-plaintext')).length, 0);
     await type('#imap-host', 'localhost');
     await type('#imap-port', env.IMAP_PORT);
     await type('#smtp-host', 'localhost');
@@ -368,6 +400,17 @@ test(`${lang}: an unknown domain opens Advanced settings with the reason; Save o
     await list.sendKeys(Key.ARROW_DOWN);
     assert.ok((await text('#message-subject')).length > 0);
     await shot('15-inbox');
+
+    // The window shows only the app's own pages: a script (or a link) that tries to navigate
+    // it elsewhere, or to open a new window, is refused by the shell.
+    const origin = await driver.executeScript('return window.location.origin');
+    await driver.executeScript('window.location.href = "http://127.0.0.1:9/phish"');
+    await driver.sleep(1000);
+    assert.equal(await driver.executeScript('return window.location.origin'), origin, 'still the app');
+    assert.equal((await $$('[role="listbox"]')).length, 1, 'the inbox is still shown');
+    const opened = await driver.executeScript('return window.open("http://127.0.0.1:9/popup") === null');
+    assert.equal(opened, true, 'no new window');
+    assert.equal((await driver.getAllWindowHandles()).length, 1);
 
     // My contact card: another address first → the send warning, fixed with one click.
     await personal('card');

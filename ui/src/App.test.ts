@@ -17,6 +17,7 @@ const account: AccountDto = {
   imap: { host: 'localhost', port: 10993, security: 'tls', username: 'alice@inkorg.test' },
   smtp: { host: 'localhost', port: 10587, security: 'starttls', username: 'alice@inkorg.test' },
   folders: [{ name: 'INBOX', total: 3, unread: 1 }],
+  allowPlaintext: false,
 };
 
 const messages: MessageDto[] = [0, 1, 2].map((i) => ({
@@ -42,11 +43,20 @@ const gmail = (verified: boolean, problem?: DetectionDto['incoming']['problem'])
   source: 'builtIn',
   trusted: true,
   provider: { name: 'Gmail', requirement: 'appPassword', helpUrl: 'https://support.google.com/accounts/answer/185833' },
-  incoming: { settings: { host: 'imap.gmail.com', port: 993, security: 'tls', username: 'eva@gmail.com' }, verified, tried: [], problem },
-  outgoing: { settings: { host: 'smtp.gmail.com', port: 465, security: 'tls', username: 'eva@gmail.com' }, verified, tried: [] },
+  incoming: { settings: { host: 'imap.gmail.com', port: 993, security: 'tls', username: 'eva@gmail.com' }, needsConfirmation: false, verified, tried: [], problem },
+  outgoing: { settings: { host: 'smtp.gmail.com', port: 465, security: 'tls', username: 'eva@gmail.com' }, needsConfirmation: false, verified, tried: [] },
   verified,
   totalMs: 5,
 });
+
+/** Nothing found for `domain`: what the engine reports per server. */
+const nothing = (domain: string, suggestion?: string): DetectionDto => {
+  const missing = (first: string, ports: number[]) => ({
+    needsConfirmation: false, verified: false, tried: [],
+    problem: { kind: 'no_server_found' as const, message: 'raw', domain, hosts: [`${first}.${domain}`, `mail.${domain}`, domain], ports },
+  });
+  return { email: `eva@${domain}`, suggestion, trusted: false, incoming: missing('imap', [993, 143]), outgoing: missing('smtp', [465, 587]), verified: false, totalMs: 3 };
+};
 
 type Handler = (cmd: string, args: Record<string, unknown>) => unknown;
 
@@ -164,9 +174,10 @@ describe('dialogs and the keyboard', () => {
 
 describe('the setup flow', () => {
   it('Next finds Gmail, names the app password before the password is typed, and Log in opens the inbox', async () => {
-    const calls = ipc({}, (cmd, args) => {
-      if (cmd === 'detect') return gmail(Boolean(args.password));
-      if (cmd === 'login') return { ...account, email: 'eva@gmail.com' };
+    const calls = ipc({}, (cmd) => {
+      if (cmd === 'detect') return gmail(false);
+      if (cmd === 'verify_detected') return gmail(true);
+      if (cmd === 'save_detected') return { ...account, email: 'eva@gmail.com' };
     });
     render(App);
     await typeInto('Email account', 'eva@gmail.com');
@@ -177,19 +188,18 @@ describe('the setup flow', () => {
     await typeInto('Password', 'app-password');
     await fireEvent.click(screen.getByRole('button', { name: 'Log in' }));
     await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
-    const login = calls.find((c) => c.cmd === 'login')!.args as { request: { imap: { host: string }; password: string } };
-    expect(login.request.imap.host).toBe('imap.gmail.com');
-    expect(login.request.password).toBe('app-password');
-    const detects = calls.filter((c) => c.cmd === 'detect');
-    expect(detects.map((c) => c.args.password)).toEqual([undefined, 'app-password']);
+    // Log in signs in to exactly what Next found (the engine keeps it): one lookup, then one
+    // verification and a save; no second detection, no hosts sent back from the UI.
+    expect(calls.filter((c) => c.cmd === 'detect').map((c) => c.args)).toEqual([{ email: 'eva@gmail.com', onStage: expect.anything() }]);
+    const verify = calls.filter((c) => c.cmd === 'verify_detected');
+    expect(verify.map((c) => [c.args.email, c.args.password, c.args.trustFoundHosts])).toEqual([['eva@gmail.com', 'app-password', false]]);
+    expect(calls.find((c) => c.cmd === 'save_detected')!.args).toMatchObject({ email: 'eva@gmail.com', password: 'app-password' });
+    expect(calls.some((c) => c.cmd === 'login')).toBe(false);
   });
 
   it('a likely typo asks "Did you mean" on the address step, and one click takes the suggestion', async () => {
     const calls = ipc({}, (cmd, args) => {
-      if (cmd === 'detect' && args.email === 'eva@gmail.con') {
-        const missing = { verified: false, tried: [], problem: { kind: 'not_found' as const, message: 'no server' } };
-        return { email: 'eva@gmail.con', suggestion: 'eva@gmail.com', trusted: false, incoming: missing, outgoing: missing, verified: false, totalMs: 3 };
-      }
+      if (cmd === 'detect' && args.email === 'eva@gmail.con') return nothing('gmail.con', 'eva@gmail.com');
       if (cmd === 'detect') return gmail(false);
     });
     render(App);
@@ -206,16 +216,20 @@ describe('the setup flow', () => {
 
   it('nothing found: Advanced settings opens with the reason and the full address as user name', async () => {
     ipc({}, (cmd) => {
-      if (cmd === 'detect') {
-        const missing = { verified: false, tried: [], problem: { kind: 'not_found' as const, message: 'no server' } };
-        return { email: 'eva@nowhere.test', trusted: false, incoming: missing, outgoing: missing, verified: false, totalMs: 3 };
-      }
+      if (cmd === 'detect') return nothing('nowhere.test');
     });
     render(App);
     await typeInto('Email account', 'eva@nowhere.test');
     await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
     const intro = await found('[data-intro="setup.notFound"]');
     expect(intro.textContent).toContain('nowhere.test');
+    // What happened and what was tried, at each server (never "that folder no longer exists").
+    const incoming = screen.getByRole('group', { name: 'Incoming email settings' });
+    expect(incoming.querySelector('[data-kind="no_server_found"] p')?.textContent).toBe(
+      'Inkorg found no server for nowhere.test. Tried: imap.nowhere.test, mail.nowhere.test, nowhere.test (993, 143)');
+    const outgoing = screen.getByRole('group', { name: 'Outgoing email settings' });
+    expect(outgoing.querySelector('[data-kind="no_server_found"] p')?.textContent).toBe(
+      'Inkorg found no server for nowhere.test. Tried: smtp.nowhere.test, mail.nowhere.test, nowhere.test (465, 587)');
     const users = screen.getAllByLabelText('User name') as HTMLInputElement[];
     expect(users.map((u) => u.value)).toEqual(['eva@nowhere.test', 'eva@nowhere.test']);
     expect(screen.getByRole('group', { name: 'Incoming email settings' })).toBeTruthy();
@@ -223,11 +237,10 @@ describe('the setup flow', () => {
   });
 
   it('a wrong password opens Advanced settings with the reason at the server that refused', async () => {
-    ipc({}, (cmd, args) => {
-      if (cmd === 'detect') {
-        return args.password
-          ? gmail(false, { kind: 'wrong_credentials', message: 'raw', serverText: 'NO [AUTHENTICATIONFAILED] Invalid credentials' })
-          : gmail(false);
+    ipc({}, (cmd) => {
+      if (cmd === 'detect') return gmail(false);
+      if (cmd === 'verify_detected') {
+        return gmail(false, { kind: 'wrong_credentials', message: 'raw', serverText: 'NO [AUTHENTICATIONFAILED] Invalid credentials', hosts: [], ports: [] });
       }
     });
     render(App);
@@ -241,12 +254,11 @@ describe('the setup flow', () => {
   });
 
   it('a provider block becomes guidance with its link, and is not retried', async () => {
-    const calls = ipc({}, (cmd, args) => {
-      if (cmd === 'detect') {
-        return args.password
-          ? gmail(false, { kind: 'blocked_by_provider', reason: 'app_password_required', message: 'raw',
-            url: 'https://support.google.com/accounts/answer/185833', serverText: '[ALERT] Application-specific password required' })
-          : gmail(false);
+    const calls = ipc({}, (cmd) => {
+      if (cmd === 'detect') return gmail(false);
+      if (cmd === 'verify_detected') {
+        return gmail(false, { kind: 'blocked_by_provider', reason: 'app_password_required', message: 'raw',
+          url: 'https://support.google.com/accounts/answer/185833', serverText: '[ALERT] Application-specific password required', hosts: [], ports: [] });
       }
     });
     render(App);
@@ -258,8 +270,8 @@ describe('the setup flow', () => {
     expect(guide.textContent).toContain('An app password is needed');
     expect(guide.textContent).toContain('Why is the email list not updating?');
     await fireEvent.click(guide.querySelector('button[data-url]')!);
-    expect(calls.filter((c) => c.cmd === 'detect' && c.args.password).length).toBe(1);
-    expect(calls.some((c) => c.cmd === 'login')).toBe(false);
+    expect(calls.filter((c) => c.cmd === 'verify_detected').length).toBe(1);
+    expect(calls.some((c) => c.cmd === 'login' || c.cmd === 'save_detected')).toBe(false);
     expect(calls.find((c) => c.cmd === 'open_link')?.args.url).toBe('https://support.google.com/accounts/answer/185833');
   });
 
@@ -295,6 +307,98 @@ describe('the setup flow', () => {
     await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
     const last = calls.filter((c) => c.cmd === 'login').at(-1)!.args as { request: { acceptFingerprints: string[] } };
     expect(last.request.acceptFingerprints).toEqual([fp]);
+  });
+});
+
+describe('where the password may go', () => {
+  const elsewhere: DetectionDto = {
+    email: 'eva@firma.se',
+    source: 'mxAutoconfig',
+    trusted: false,
+    incoming: { settings: { host: 'imap.hosting.example', port: 993, security: 'tls', username: 'eva@firma.se' }, needsConfirmation: true, verified: false, tried: [] },
+    outgoing: { settings: { host: 'smtp.hosting.example', port: 465, security: 'tls', username: 'eva@firma.se' }, needsConfirmation: true, verified: false, tried: [] },
+    needsConfirmation: { source: 'mxAutoconfig', origin: 'https://autoconfig.hosting.example/mail/config-v1.1.xml', hosts: ['imap.hosting.example', 'smtp.hosting.example'] },
+    verified: false,
+    totalMs: 40,
+  };
+
+  it('servers outside the domain found through the MX are named, and only a yes sends the password there', async () => {
+    for (const lang of ['en', 'sv'] as const) {
+      const calls = ipc({ system: lang === 'sv' ? 'sv-SE' : 'en-GB' }, (cmd) => {
+        if (cmd === 'detect') return elsewhere;
+        if (cmd === 'verify_detected') return { ...elsewhere, verified: true, incoming: { ...elsewhere.incoming, verified: true }, outgoing: { ...elsewhere.outgoing, verified: true } };
+        if (cmd === 'save_detected') return { ...account, email: 'eva@firma.se' };
+      });
+      render(App);
+      const words = lang === 'sv'
+        ? { email: 'E-postkonto', next: 'Nästa', pw: 'Lösenord', yes: 'Ja, logga in där', no: 'Nej, ange servrarna själv',
+          q: 'Inkorg hittade de här servrarna via e-postservern (MX) för firma.se och inställningsfilen för dess domän:' }
+        : { email: 'Email account', next: 'Next', pw: 'Password', yes: 'Yes, log in there', no: 'No, enter the servers myself',
+          q: "Inkorg found these servers through the mail server (MX) of firma.se and its domain's settings file:" };
+      await typeInto(words.email, 'eva@firma.se');
+      await fireEvent.click(screen.getByRole('button', { name: words.next }));
+      const box = await found('[data-confirm="mxAutoconfig"]');
+      expect(box.querySelector('p')?.textContent).toBe(words.q);
+      expect([...box.querySelectorAll('[data-host]')].map((h) => h.textContent)).toEqual(['imap.hosting.example', 'smtp.hosting.example']);
+      expect(box.textContent).toContain('firma.se');
+      expect(screen.getByRole('button', { name: words.no })).toBeTruthy();
+      await typeInto(words.pw, 'pw');
+      await fireEvent.click(screen.getByRole('button', { name: words.yes }));
+      await waitFor(() => expect(calls.some((c) => c.cmd === 'save_detected')).toBe(true));
+      expect(calls.find((c) => c.cmd === 'verify_detected')!.args.trustFoundHosts).toBe(true);
+      cleanup();
+      clearMocks();
+    }
+  });
+
+  it('No opens Advanced settings and sends nothing', async () => {
+    const calls = ipc({}, (cmd) => (cmd === 'detect' ? elsewhere : undefined));
+    render(App);
+    await typeInto('Email account', 'eva@firma.se');
+    await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'No, enter the servers myself' }));
+    await found('#advanced');
+    expect(calls.some((c) => c.cmd === 'verify_detected' || c.cmd === 'login')).toBe(false);
+  });
+
+  it('SSL off needs a confirmation naming the risk before Save sends anything, and the yes is sent along', async () => {
+    const calls = ipc({}, (cmd) => (cmd === 'login' ? account : undefined));
+    render(App);
+    await typeInto('Email account', 'eva@plain.test');
+    await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
+    const hosts = screen.getAllByLabelText('Server');
+    await fireEvent.input(hosts[0]!, { target: { value: 'mail.plain.test' } });
+    await fireEvent.input(hosts[1]!, { target: { value: 'mail.plain.test' } });
+    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fireEvent.change(screen.getAllByLabelText('SSL')[0]!, { target: { value: 'none' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect((await found('#advanced > [data-kind="invalid_input"] p')).textContent).toBe(
+      'The server has no encryption. Confirm the risk in the box below SSL before Inkorg sends the password unencrypted.');
+    expect(calls.some((c) => c.cmd === 'login')).toBe(false);
+    await fireEvent.click(screen.getByLabelText(/I understand that my password and all email are sent unencrypted/));
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'login')).toBe(true));
+    const req = calls.find((c) => c.cmd === 'login')!.args.request as { allowPlaintext: boolean; imap: { security: string } };
+    expect(req).toMatchObject({ allowPlaintext: true, imap: { security: 'none' } });
+  });
+
+  it('a link in an error opens through open_link, never as a raw link in the window', async () => {
+    const calls = ipc({}, (cmd) => {
+      if (cmd === 'login') throw { kind: 'cannot_connect', message: 'raw', url: 'https://status.example.se/' };
+    });
+    render(App);
+    await typeInto('Email account', 'eva@link.test');
+    await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
+    const hosts = screen.getAllByLabelText('Server');
+    await fireEvent.input(hosts[0]!, { target: { value: 'mail.link.test' } });
+    await fireEvent.input(hosts[1]!, { target: { value: 'mail.link.test' } });
+    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const box = await found('[role="alert"][data-kind="cannot_connect"]');
+    expect(box.querySelector('a')).toBeNull();
+    await fireEvent.click(box.querySelector('button[data-url]')!);
+    expect(calls.find((c) => c.cmd === 'open_link')?.args.url).toBe('https://status.example.se/');
+    expect(document.querySelectorAll('a[target]').length).toBe(0);
   });
 });
 

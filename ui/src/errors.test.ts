@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, guidance, linkHost } from './errors';
+import { describeError, guidance, linkHost, type ShownError } from './errors';
 import { setLanguage, t } from './i18n.svelte';
 import type { CommandError } from './ipc';
 import type { BlockReasonDto } from './bindings/BlockReasonDto';
@@ -25,7 +25,7 @@ describe('errors are worded from their kind', () => {
   it('has a sentence for every kind, in both languages', () => {
     const kinds: ErrorKindDto[] = ['invalid_input', 'wrong_credentials', 'blocked_by_provider', 'certificate_untrusted',
       'starttls_not_offered', 'cannot_connect', 'protocol', 'keyring', 'storage', 'not_logged_in',
-      'not_found', 'not_first_on_contact_card', 'internal'];
+      'not_found', 'not_first_on_contact_card', 'no_server_found', 'needs_confirmation', 'internal'];
     for (const lang of ['sv', 'en'] as const) {
       setLanguage(lang);
       for (const kind of kinds) {
@@ -36,6 +36,43 @@ describe('errors are worded from their kind', () => {
     }
     setLanguage('en');
   });
+});
+
+describe('every error the setup can show has its own words in both languages', () => {
+  const cases: [ShownError, string, string][] = [
+    [{ kind: 'no_server_found', message: 'raw', domain: 'inkorg.test', hosts: ['imap.inkorg.test', 'mail.inkorg.test', 'inkorg.test'], ports: [993, 143] },
+      'Inkorg hittade ingen server för inkorg.test. Provade: imap.inkorg.test, mail.inkorg.test, inkorg.test (993, 143)',
+      'Inkorg found no server for inkorg.test. Tried: imap.inkorg.test, mail.inkorg.test, inkorg.test (993, 143)'],
+    [{ kind: 'invalid_input', field: 'plaintext', message: 'raw' },
+      'Servern saknar kryptering. Bekräfta risken i rutan under SSL innan Inkorg skickar lösenordet okrypterat.',
+      'The server has no encryption. Confirm the risk in the box below SSL before Inkorg sends the password unencrypted.'],
+    [{ kind: 'invalid_input', field: 'saved_password', message: 'raw' },
+      'Inställningarna för inkommande server har ändrats, så det sparade lösenordet skickas inte dit. Skriv lösenordet.',
+      "The incoming server's settings changed, so the saved password is not sent there. Type the password."],
+    [{ kind: 'invalid_input', field: 'saved_smtp_password', message: 'raw' },
+      'Inställningarna för utgående server har ändrats, så det sparade lösenordet skickas inte dit. Skriv lösenordet för utgående server.',
+      "The outgoing server's settings changed, so the saved password is not sent there. Type the outgoing server's password."],
+    [{ kind: 'invalid_input', field: 'ca_file', message: 'raw' },
+      'CA-filen går inte att läsa eller innehåller inget certifikat (PEM).',
+      'The CA file cannot be read or holds no certificate (PEM).'],
+    [{ kind: 'invalid_input', field: 'detection', message: 'raw' },
+      'Tryck på Nästa först, så att Inkorg hittar servrarna för adressen.',
+      'Press Next first, so that Inkorg finds the servers for this address.'],
+    [{ kind: 'needs_confirmation', message: 'raw' },
+      'Servrarna som hittades ligger utanför din domän. Inkorg skickar inte lösenordet dit förrän du har godkänt dem.',
+      'The servers found are outside your domain. Inkorg does not send the password there until you have confirmed them.'],
+    [{ kind: 'wrong_credentials', message: 'raw', server },
+      'Användarnamnet eller lösenordet godkändes inte av imap.example.se:993.',
+      'The user name or password was not accepted by imap.example.se:993.'],
+  ];
+  for (const [error, sv, en] of cases) {
+    it(`${error.kind} ${error.field ?? ''}`, () => {
+      setLanguage('sv');
+      expect(describeError(error)).toBe(sv);
+      setLanguage('en');
+      expect(describeError(error)).toBe(en);
+    });
+  }
 });
 
 describe('a refused sign-in becomes guidance', () => {

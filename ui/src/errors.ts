@@ -16,14 +16,23 @@ function fieldName(field: string | undefined): string {
   return has(key) ? t(key) : field;
 }
 
-export function describeError(e: CommandError): string {
-  const key = `error.${e.kind}` as Key;
+/** An error as the setup view shows it; a detection problem adds what was tried. */
+export type ShownError = CommandError & { domain?: string; hosts?: string[]; ports?: number[] };
+
+export function describeError(e: ShownError): string {
+  // An input the engine refused for a reason the person can act on gets its own sentence;
+  // other invalid input names the field, with the engine's detail.
+  const specific = `error.invalid.${e.field ?? ''}`;
+  const key = (e.kind === 'invalid_input' && e.field && has(specific) ? specific : `error.${e.kind}`) as Key;
   return t(key, {
     server: serverName(e),
     field: fieldName(e.field),
     message: e.message,
     fingerprint: e.fingerprint ?? '',
     serverText: e.serverText ?? '',
+    domain: e.domain ?? '',
+    hosts: (e.hosts ?? []).join(', '),
+    ports: (e.ports ?? []).join(', '),
   }).trim();
 }
 

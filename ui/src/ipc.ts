@@ -35,12 +35,24 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
 
 export const api = {
   getAccount: () => call<AccountDto | null>('get_account'),
-  /** Autodetection; with a password the servers are verified too. Saves nothing. */
-  detect: (email: string, password: string | undefined, onStage: (s: DetectStageDto) => void) => {
+  /** "Next": autodetection, signing in nowhere and saving nothing. */
+  detect: (email: string, onStage: (s: DetectStageDto) => void) => {
     const channel = new Channel<DetectStageDto>();
     channel.onmessage = onStage;
-    return call<DetectionDto>('detect', { email, password, onStage: channel });
+    return call<DetectionDto>('detect', { email, onStage: channel });
   },
+  /** "Log in": signs in to exactly the servers `detect` found (trustFoundHosts: the person
+   * said yes to servers outside the domain). Saves nothing. */
+  verifyDetected: (email: string, password: string, trustFoundHosts: boolean, onStage: (s: DetectStageDto) => void) => {
+    const channel = new Channel<DetectStageDto>();
+    channel.onmessage = onStage;
+    return call<DetectionDto>('verify_detected', { email, password, trustFoundHosts, onStage: channel });
+  },
+  /** Saves the account `verifyDetected` signed in to. */
+  saveDetected: (email: string, displayName: string, password: string) =>
+    call<AccountDto>('save_detected', { email, displayName, password }),
+  /** The system's file dialog for a CA file; null when closed. */
+  pickCaFile: () => call<string | null>('pick_ca_file'),
   login: (request: LoginRequest) => call<AccountDto>('login', { request }),
   listFolders: () => call<FolderDto[]>('list_folders'),
   listMessages: (folder: string, offset: number, limit: number) =>

@@ -9,7 +9,7 @@ use crate::DetectArgs;
 pub(crate) async fn run(a: DetectArgs) -> Result<(), Error> {
     let mut cfg = DetectConfig::default();
     if let Some(url) = a.ispdb_url.filter(|u| !u.trim().is_empty()) {
-        cfg.ispdb_url = url;
+        cfg = cfg.with_ispdb_url(&url)?;
     }
     if let Some(ca) = a.ca_file.filter(|c| !c.as_os_str().is_empty()) {
         cfg = cfg.with_ca_file(ca)?;
@@ -21,7 +21,14 @@ pub(crate) async fn run(a: DetectArgs) -> Result<(), Error> {
             .ok()
             .filter(|p| !p.is_empty())
     };
-    let found = detect::detect(&a.address, password.as_deref(), &cfg).await?;
+    let found = detect::detect_with_progress(
+        &a.address,
+        password.as_deref(),
+        &cfg,
+        a.trust_found_hosts,
+        &|_| {},
+    )
+    .await?;
     if a.json {
         let text = serde_json::to_string_pretty(&found).map_err(|e| Error::InvalidInput {
             field: "json".into(),
@@ -32,7 +39,9 @@ pub(crate) async fn run(a: DetectArgs) -> Result<(), Error> {
         print!("{}", describe(&found));
     }
     let complete = found.incoming.settings.is_some() && found.outgoing.settings.is_some();
-    if complete && (password.is_none() || found.verified()) {
+    // Settings that wait for the person's yes were found: that is not a failure.
+    let waiting = found.needs_confirmation.is_some() && !a.trust_found_hosts;
+    if complete && (password.is_none() || found.verified() || waiting) {
         Ok(())
     } else {
         Err(failure(&found))
@@ -63,9 +72,9 @@ pub(crate) fn describe(d: &Detection) -> String {
     match &d.found {
         Some(f) => {
             let trust = if f.trusted {
-                "trusted"
+                "speaks for the domain"
             } else {
-                "untrusted: the password goes only where TLS verifies"
+                "does not speak for the domain: hosts outside it need confirmation"
             };
             let _ = writeln!(out, "  found by {:?} ({trust}): {}", f.source, f.origin);
             if let Some(p) = &f.provider {
@@ -82,6 +91,24 @@ pub(crate) fn describe(d: &Detection) -> String {
         None => {
             let _ = writeln!(out, "  nothing found");
         }
+    }
+    if let Some(c) = &d.needs_confirmation {
+        let _ = writeln!(
+            out,
+            "  NEEDS CONFIRMATION: found through {} ({}): {}",
+            c.source.describe(),
+            c.origin,
+            c.hosts.join(", ")
+        );
+        let _ = writeln!(
+            out,
+            "    these hosts are outside {} and were named by a source that does not speak for it;",
+            d.email.rsplit_once('@').map_or("", |(_, dom)| dom)
+        );
+        let _ = writeln!(
+            out,
+            "    no password was sent there. Sign in there only if you trust them: --trust-found-hosts"
+        );
     }
     server_line(&mut out, "incoming IMAP", &d.incoming);
     server_line(&mut out, "outgoing SMTP", &d.outgoing);
@@ -113,6 +140,8 @@ fn server_line(out: &mut String, label: &str, r: &ServerReport) {
         Some(s) => {
             let state = if r.verified {
                 "verified"
+            } else if r.needs_confirmation {
+                "not signed in: needs confirmation"
             } else {
                 "not verified"
             };

@@ -88,6 +88,11 @@ struct DetectArgs {
     /// Extra trusted CA certificates (PEM), for https sources and for verification.
     #[arg(long, env = "INKORG_EXTRA_CA", value_name = "FILE")]
     ca_file: Option<PathBuf>,
+    /// Sign in (with --password-stdin) also to servers found outside the address's domain
+    /// through a source that does not speak for its owner (MX, SRV, plain http). Without it
+    /// they are only reported, under "needs_confirmation".
+    #[arg(long)]
+    trust_found_hosts: bool,
 }
 
 #[derive(Args)]
@@ -127,6 +132,14 @@ struct LoginArgs {
     /// Trust a server certificate with this SHA-256 fingerprint (as printed when it was refused).
     #[arg(long, value_name = "SHA256")]
     accept_fingerprint: Vec<String>,
+    /// Without --imap-host/--smtp-host: also sign in to servers found outside the address's
+    /// domain through MX, SRV or plain http (otherwise they are named and nothing is sent).
+    #[arg(long)]
+    trust_found_hosts: bool,
+    /// Allow a server with --imap-security/--smtp-security none: the password and all mail
+    /// then cross the network unencrypted, readable by anyone on the way.
+    #[arg(long)]
+    allow_plaintext: bool,
 }
 
 #[tokio::main]
@@ -155,12 +168,17 @@ fn one_line(e: &Error) -> String {
             "the certificate of {endpoint} is not trusted ({detail}). SHA-256 fingerprint {fingerprint}. \
              If you are sure this is your server, run login again with --accept-fingerprint {fingerprint}"
         ),
+        Error::InvalidInput { field, message } if field == "plaintext" => {
+            format!("{message}; if you accept that, run login again with --allow-plaintext")
+        }
         other => other.to_string(),
     }
     .replace('\n', " ")
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
+    // The environment's overrides; `status` names them (stderr stays one line per error).
+    let (overrides, _) = inkorg_core::Overrides::from_env();
     if let Some(dns) = cli.dns_server.as_deref().filter(|d| !d.trim().is_empty()) {
         let addr = inkorg_core::net::parse_dns_server(dns).map_err(|m| Error::InvalidInput {
             field: "dns_server".into(),
@@ -172,7 +190,9 @@ async fn run(cli: Cli) -> Result<(), Error> {
         return detect::run(args).await;
     }
     let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
-    let engine = Engine::open(&data_dir).await?;
+    let mut engine = Engine::open(&data_dir).await?;
+    // INKORG_EXTRA_CA is trusted for this run's connections, never stored with the account.
+    engine.set_extra_ca(overrides.extra_ca.clone())?;
     match cli.command {
         Command::Login(args) => login(&engine, args).await,
         Command::Detect(_) => Ok(()),
@@ -183,7 +203,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             offset,
             json,
         } => list(&engine, &folder, limit, offset, json).await,
-        Command::Status { json } => status(&engine, json).await,
+        Command::Status { json } => status(&engine, json, &overrides).await,
         Command::Send {
             to,
             cc,
@@ -293,18 +313,35 @@ async fn login(engine: &Engine, a: LoginArgs) -> Result<(), Error> {
                     a.smtp_user,
                 )?,
                 ca_file: a.ca_file,
+                allow_plaintext: a.allow_plaintext,
             },
             (None, None) => {
                 let mut cfg = DetectConfig::from_env()?;
                 if let Some(ca) = a.ca_file.clone() {
                     cfg = cfg.with_ca_file(ca)?;
                 }
-                let found = inkorg_core::detect::detect(&a.email, Some(&password), &cfg).await?;
-                eprint!("{}", detect::describe(&found));
-                match found.account_settings(&a.name, cfg.ca_file.clone()) {
-                    Some(s) if found.verified() => s,
-                    _ => return Err(detect::failure(&found)),
+                // Find, then sign in to exactly what was found, then save without signing in again.
+                let quiet = |_: inkorg_core::detect::Stage| {};
+                let found = engine.detect(&a.email, &cfg, &quiet).await?;
+                if let (Some(c), false) = (&found.needs_confirmation, a.trust_found_hosts) {
+                    eprint!("{}", detect::describe(&found));
+                    return Err(Error::NeedsConfirmation {
+                        hosts: c.hosts.clone(),
+                        source_text: c.source.describe().to_string(),
+                    });
                 }
+                let verified = engine
+                    .verify_detected(&a.email, &password, &cfg, a.trust_found_hosts, &quiet)
+                    .await?;
+                eprint!("{}", detect::describe(&verified));
+                if !verified.verified() {
+                    return Err(detect::failure(&verified));
+                }
+                let outcome = engine
+                    .save_detected(&a.email, &a.name, &password, a.ca_file)
+                    .await?;
+                print_logged_in(&outcome);
+                return Ok(());
             }
             _ => return Err(Error::InvalidInput {
                 field: "imap_host".into(),
@@ -322,6 +359,11 @@ async fn login(engine: &Engine, a: LoginArgs) -> Result<(), Error> {
     let outcome = engine
         .login(&settings, &creds, &a.accept_fingerprint)
         .await?;
+    print_logged_in(&outcome);
+    Ok(())
+}
+
+fn print_logged_in(outcome: &inkorg_core::LoginOutcome) {
     for (host, port, fp) in &outcome.pinned {
         println!("pinned the certificate of {host}:{port} (SHA-256 {fp})");
     }
@@ -336,7 +378,6 @@ async fn login(engine: &Engine, a: LoginArgs) -> Result<(), Error> {
         s.smtp.port,
         s.smtp.security
     );
-    Ok(())
 }
 
 async fn sync(engine: &Engine) -> Result<(), Error> {
@@ -396,7 +437,11 @@ async fn list(
     Ok(())
 }
 
-async fn status(engine: &Engine, json: bool) -> Result<(), Error> {
+async fn status(
+    engine: &Engine,
+    json: bool,
+    overrides: &inkorg_core::Overrides,
+) -> Result<(), Error> {
     let st = engine.status().await?;
     if json {
         let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Storage(e.to_string()))?;
@@ -421,6 +466,15 @@ async fn status(engine: &Engine, json: bool) -> Result<(), Error> {
         st.smtp.host, st.smtp.port, st.smtp.security, st.smtp.username
     );
     println!("data:     {}", st.data_dir.display());
+    if let Some(ca) = &st.ca_file {
+        println!("CA file:  {} (chosen for this account)", ca.display());
+    }
+    if st.allow_plaintext {
+        println!("plaintext: confirmed (a server without encryption gets the password)");
+    }
+    if let Some(line) = overrides.describe() {
+        println!("{line}");
+    }
     for f in &st.folders {
         let synced = f
             .last_sync

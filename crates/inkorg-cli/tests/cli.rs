@@ -203,6 +203,18 @@ fn each_failure_has_its_own_exit_code_and_one_line() {
             "between 1 and 65535",
         ),
         (
+            // Plaintext IMAP without --allow-plaintext: refused before connecting.
+            login_args(
+                &env,
+                "alice@inkorg.test",
+                &env["IMAP_NO_STARTTLS_PORT"],
+                "none",
+            ),
+            pw.as_str(),
+            3,
+            "no encryption",
+        ),
+        (
             login_args(&env, "alice@inkorg.test", &env["IMAP_PORT"], "tls"),
             "",
             3,
@@ -283,6 +295,68 @@ fn detect_finds_verifies_and_login_uses_it() {
     assert_eq!(json["found"]["trusted"], false);
     assert_eq!(json["incoming"]["settings"]["host"], "imap.srvhost.test");
     assert_eq!(json["incoming"]["verified"], false);
+    // Its targets are outside srv.test: named, with the reason, before anything is sent.
+    assert_eq!(
+        json["needs_confirmation"]["hosts"],
+        serde_json::json!(["imap.srvhost.test", "smtp.srvhost.test"])
+    );
+    assert_eq!(json["needs_confirmation"]["source"], "srv");
+    assert!(json["needs_confirmation"]["why"]
+        .as_str()
+        .unwrap()
+        .contains("srv.test"));
+
+    // With the password but without --trust-found-hosts: exit 0 (settings were found), not
+    // signed in; with it, verified.
+    let out = cli(
+        dir.path(),
+        &["detect", "eva@srv.test", "--json", "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["incoming"]["verified"], false);
+    assert_eq!(json["incoming"]["tried"], serde_json::json!([]));
+    assert!(json["needs_confirmation"].is_object());
+    let out = cli(
+        dir.path(),
+        &[
+            "detect",
+            "eva@srv.test",
+            "--json",
+            "--password-stdin",
+            "--trust-found-hosts",
+        ],
+        &format!("{password}\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["incoming"]["verified"], true, "{json}");
+    assert_eq!(json["outgoing"]["verified"], true, "{json}");
+
+    // login without hosts refuses them without the flag (exit 15) and saves nothing.
+    let out = cli(
+        dir.path(),
+        &["login", "--email", "eva@mxhost.test", "--password-stdin"],
+        &format!("{password}\n"),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(15),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("imap.mailhost.test"));
+    let out = cli(dir.path(), &["status", "--json"], "");
+    assert_eq!(out.status.code(), Some(12), "nothing saved");
 
     // With the password on stdin: verified, in words.
     let out = cli(
@@ -297,10 +371,16 @@ fn detect_finds_verifies_and_login_uses_it() {
         "{text}"
     );
 
-    // The trap: settings from plain http, a host with an untrusted certificate: exit code 6.
+    // The trap: settings from plain http, a host with an untrusted certificate: even after a
+    // yes to the hosts, exit code 6.
     let out = cli(
         dir.path(),
-        &["detect", "eva@httptrap.test", "--password-stdin"],
+        &[
+            "detect",
+            "eva@httptrap.test",
+            "--password-stdin",
+            "--trust-found-hosts",
+        ],
         &format!("{password}\n"),
     );
     assert_eq!(
@@ -313,7 +393,12 @@ fn detect_finds_verifies_and_login_uses_it() {
     // Nothing to find: exit code 13 and one line saying so.
     let out = cli(dir.path(), &["detect", "eva@nosuch.test"], "");
     assert_eq!(out.status.code(), Some(13));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no incoming (IMAP) server was found"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("Inkorg found no IMAP server for nosuch.test. Tried: imap.nosuch.test, mail.nosuch.test, nosuch.test (993, 143)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // login without hosts: detect, verify, save; the account is then there.
     let out = cli(

@@ -8,11 +8,12 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::detect::{self, DetectConfig, Detection, Stage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::imap;
 use crate::personal::{ContactCard, Preferences};
 use crate::secrets::{self, Role, SecretRef};
-use crate::settings::AccountSettings;
+use crate::settings::{normalize_email, AccountSettings, ServerSettings};
 use crate::smtp;
 use crate::store::{self, FolderInfo, MessageSummary, Store, StoredAccount};
 use crate::sync::{FolderSync, SyncPhase, SyncProgress, SyncReport};
@@ -63,6 +64,10 @@ pub struct Status {
     pub smtp: crate::settings::ServerSettings,
     pub folders: Vec<FolderInfo>,
     pub data_dir: PathBuf,
+    /// The CA file the person chose for this account, if any.
+    pub ca_file: Option<PathBuf>,
+    /// The person confirmed a server without encryption.
+    pub allow_plaintext: bool,
 }
 
 /// What a successful login verified.
@@ -91,6 +96,11 @@ pub struct Engine {
     sync_lock: Arc<tokio::sync::Mutex<()>>,
     /// Bumped to stop a running sync (removing the account).
     stop_sync: tokio::sync::watch::Sender<u64>,
+    /// A CA file trusted for every connection of this run (`INKORG_EXTRA_CA`: a company's
+    /// private CA, the tests'), never stored with the account.
+    extra_ca: Option<PathBuf>,
+    /// What the last "Next" found, so "Log in" signs in to exactly those servers.
+    detection: std::sync::Mutex<Option<Detection>>,
 }
 
 /// The key of Email options' General tab in the preferences table.
@@ -109,7 +119,20 @@ impl Engine {
             timeouts: Timeouts::default(),
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
             stop_sync: tokio::sync::watch::channel(0).0,
+            extra_ca: None,
+            detection: std::sync::Mutex::new(None),
         })
+    }
+
+    /// Trusts the CA certificates in `path` for every connection of this run, without
+    /// storing them with the account (that happens only when the person chooses a CA file in
+    /// Advanced settings).
+    pub fn set_extra_ca(&mut self, path: Option<PathBuf>) -> Result<()> {
+        if let Some(p) = &path {
+            Trust::default().with_ca_file(Some(p))?;
+        }
+        self.extra_ca = path;
+        Ok(())
     }
 
     /// The random id that keeps this profile's keyring entries apart from other profiles'.
@@ -125,12 +148,8 @@ impl Engine {
         self.timeouts = timeouts;
     }
 
-    fn secret(&self, email: &str, role: Role) -> SecretRef {
-        SecretRef {
-            email: email.to_string(),
-            role,
-            profile: self.profile.clone(),
-        }
+    fn secret(&self, email: &str, role: Role, server: &ServerSettings) -> SecretRef {
+        SecretRef::new(&self.profile, email, role, server)
     }
 
     async fn trust_for(&self, settings: &AccountSettings, host: &str, port: u16) -> Result<Trust> {
@@ -140,7 +159,87 @@ impl Engine {
             pinned,
             ..Default::default()
         }
-        .with_ca_file(settings.ca_file.as_deref())
+        .with_ca_file(settings.ca_file.as_deref())?
+        .with_ca_file(self.extra_ca.as_deref())
+    }
+
+    /// Finds the servers for `email` without signing in anywhere ("Next"), and remembers
+    /// them for [`Engine::verify_detected`].
+    pub async fn detect(
+        &self,
+        email: &str,
+        cfg: &DetectConfig,
+        stage: &(dyn Fn(Stage) + Sync),
+    ) -> Result<Detection> {
+        let d = detect::find(email, cfg, stage).await?;
+        *self.last_detection() = Some(d.clone());
+        Ok(d)
+    }
+
+    /// "Log in" after "Next": signs in to exactly the servers the last detection for `email`
+    /// found (only the user name may vary), never to hosts a second lookup might name. Hosts
+    /// that need the person's confirmation get the password only with `trust_found_hosts`.
+    pub async fn verify_detected(
+        &self,
+        email: &str,
+        password: &str,
+        cfg: &DetectConfig,
+        trust_found_hosts: bool,
+        stage: &(dyn Fn(Stage) + Sync),
+    ) -> Result<Detection> {
+        if password.is_empty() {
+            return Err(Error::invalid("password", "the password is empty"));
+        }
+        let mut d = self.detected(email)?;
+        detect::verify(&mut d, password, cfg, trust_found_hosts, stage).await;
+        *self.last_detection() = Some(d.clone());
+        Ok(d)
+    }
+
+    /// Saves the account that [`Engine::verify_detected`] verified, with that password.
+    /// `ca_file` is one the person chose (the CLI's `--ca-file`); the app passes none.
+    pub async fn save_detected(
+        &self,
+        email: &str,
+        display_name: &str,
+        password: &str,
+        ca_file: Option<PathBuf>,
+    ) -> Result<LoginOutcome> {
+        let d = self.detected(email)?;
+        let settings = d
+            .account_settings(display_name, ca_file)
+            .filter(|_| d.verified())
+            .ok_or_else(|| Error::invalid("detection", "sign in to both servers first"))?
+            .validated()?;
+        let creds = Credentials {
+            imap_password: password.to_string(),
+            smtp_password: None,
+        };
+        let outcome = LoginOutcome {
+            settings,
+            pinned: Vec::new(),
+        };
+        self.save(&outcome, &creds).await?;
+        Ok(outcome)
+    }
+
+    fn last_detection(&self) -> std::sync::MutexGuard<'_, Option<Detection>> {
+        self.detection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn detected(&self, email: &str) -> Result<Detection> {
+        let email = normalize_email(email)?;
+        self.last_detection()
+            .clone()
+            .filter(|d| d.email == email)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "detection",
+                    format!("find the settings for {email} first (Next)"),
+                )
+            })
     }
 
     /// Verifies the settings against both servers at the same time (IMAP: login and logout;
@@ -200,8 +299,60 @@ impl Engine {
             return Err(Error::invalid("password", "the password is empty"));
         }
         let outcome = self.verify(settings, creds, accepted).await?;
-        let email = outcome.settings.email.clone();
-        if let Some(existing) = self.store.call(|db| db.account()).await? {
+        self.save(&outcome, creds).await?;
+        Ok(outcome)
+    }
+
+    /// Editing the saved account: an empty password keeps the saved one, but only for a server
+    /// whose host, port, security and user name are unchanged. A changed server needs the
+    /// password typed again, so an edited host never receives the old host's password.
+    pub async fn login_keeping_saved(
+        &self,
+        settings: &AccountSettings,
+        typed: &Credentials,
+        accepted: &[String],
+    ) -> Result<LoginOutcome> {
+        let new = settings.validated()?;
+        let mut creds = typed.clone();
+        let stored = self.store.call(|db| db.account()).await?;
+        if let Some(stored) = stored.filter(|a| a.settings.email == new.email) {
+            let old = &stored.settings;
+            let type_again = |field: &str, which: &str| {
+                Error::invalid(
+                    field,
+                    format!(
+                        "the {which} server's settings changed, so the saved password is not sent \
+                         there: type the password"
+                    ),
+                )
+            };
+            let imap_same = old.imap.same_server(&new.imap);
+            let smtp_same = old.smtp.same_server(&new.smtp);
+            if creds.imap_password.is_empty() {
+                if !imap_same {
+                    return Err(type_again("saved_password", "incoming"));
+                }
+                creds.imap_password = self.password(old, Role::Imap).await?;
+            }
+            if creds.smtp_password.is_none() {
+                if stored.smtp_own_password && smtp_same {
+                    creds.smtp_password = Some(self.password(old, Role::Smtp).await?);
+                } else if !smtp_same && (typed.imap_password.is_empty() || stored.smtp_own_password)
+                {
+                    // The outgoing password would be a saved one, for another server.
+                    return Err(type_again("saved_smtp_password", "outgoing"));
+                }
+            }
+        }
+        self.login(&new, &creds, accepted).await
+    }
+
+    /// Writes the verified account: both keyring entries and the SQLite rows, or neither.
+    async fn save(&self, outcome: &LoginOutcome, creds: &Credentials) -> Result<()> {
+        let s = outcome.settings.clone();
+        let email = s.email.clone();
+        let existing = self.store.call(|db| db.account()).await?;
+        if let Some(existing) = &existing {
             if existing.settings.email != email {
                 return Err(Error::invalid(
                     "email",
@@ -212,38 +363,78 @@ impl Engine {
                 ));
             }
         }
-        secrets::store(&self.secret(&email, Role::Imap), &creds.imap_password).await?;
         let own_smtp = creds
             .smtp_password
             .as_ref()
             .is_some_and(|p| *p != creds.imap_password);
-        if own_smtp {
-            secrets::store(&self.secret(&email, Role::Smtp), creds.smtp()).await?;
-        } else {
-            secrets::delete(&self.secret(&email, Role::Smtp)).await?;
+        let imap_ref = self.secret(&email, Role::Imap, &s.imap);
+        let smtp_ref = self.secret(&email, Role::Smtp, &s.smtp);
+        // What the keyring held under these names, put back if the database write fails.
+        let before = [
+            (imap_ref.clone(), secrets::load(&imap_ref).await?),
+            (smtp_ref.clone(), secrets::load(&smtp_ref).await?),
+        ];
+        let written = async {
+            secrets::store(&imap_ref, &creds.imap_password).await?;
+            if own_smtp {
+                secrets::store(&smtp_ref, creds.smtp()).await
+            } else {
+                secrets::delete(&smtp_ref).await
+            }
         }
-        let (s, pins) = (outcome.settings.clone(), outcome.pinned.clone());
-        self.store
-            .call(move |db| {
-                for (host, port, fp) in &pins {
-                    db.pin(host, *port, fp)?;
+        .await;
+        let saved = match written {
+            Ok(()) => {
+                let pins = outcome.pinned.clone();
+                let s = s.clone();
+                self.store
+                    .call(move |db| {
+                        db.in_transaction(|db| {
+                            for (host, port, fp) in &pins {
+                                db.pin(host, *port, fp)?;
+                            }
+                            db.save_account(&s, own_smtp)?;
+                            // A first account on an empty contact card becomes its first
+                            // address, so sending works at once; a card the person already
+                            // filled is left as it is.
+                            let (name, addresses) = db.contact_card()?;
+                            if addresses.is_empty() {
+                                let name = if name.is_empty() {
+                                    s.display_name.clone()
+                                } else {
+                                    name
+                                };
+                                db.set_contact_card(&name, std::slice::from_ref(&s.email))?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = saved {
+            for (r, old) in &before {
+                let _ = match old {
+                    Some(p) => secrets::store(r, p).await,
+                    None => secrets::delete(r).await,
+                };
+            }
+            return Err(e);
+        }
+        // Settings edited to other servers: the old servers' passwords are not needed any more.
+        if let Some(old) = existing {
+            let o = &old.settings;
+            for stale in [
+                self.secret(&email, Role::Imap, &o.imap),
+                self.secret(&email, Role::Smtp, &o.smtp),
+            ] {
+                if stale != imap_ref && stale != smtp_ref {
+                    let _ = secrets::delete(&stale).await;
                 }
-                db.save_account(&s, own_smtp)?;
-                // A first account on an empty contact card becomes its first address, so
-                // sending works at once; a card the person already filled is left as it is.
-                let (name, addresses) = db.contact_card()?;
-                if addresses.is_empty() {
-                    let name = if name.is_empty() {
-                        s.display_name.clone()
-                    } else {
-                        name
-                    };
-                    db.set_contact_card(&name, std::slice::from_ref(&s.email))?;
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(outcome)
+            }
+        }
+        Ok(())
     }
 
     async fn account(&self) -> Result<StoredAccount> {
@@ -253,8 +444,13 @@ impl Engine {
             .ok_or(Error::NotLoggedIn)
     }
 
-    async fn password(&self, email: &str, role: Role) -> Result<String> {
-        secrets::load(&self.secret(email, role))
+    /// The saved password of the stored account's server for `role`.
+    async fn password(&self, settings: &AccountSettings, role: Role) -> Result<String> {
+        let (email, server) = match role {
+            Role::Imap => (&settings.email, &settings.imap),
+            Role::Smtp => (&settings.email, &settings.smtp),
+        };
+        secrets::load_saved(&self.secret(email, role, server))
             .await?
             .ok_or_else(|| {
                 Error::Keyring(format!(
@@ -279,7 +475,8 @@ impl Engine {
         let started = std::time::Instant::now();
         let account = self.account().await?;
         let s = &account.settings;
-        let password = self.password(&s.email, Role::Imap).await?;
+        s.check_plaintext()?;
+        let password = self.password(s, Role::Imap).await?;
         progress(SyncProgress {
             folder: "INBOX".into(),
             phase: SyncPhase::Connecting,
@@ -358,6 +555,8 @@ impl Engine {
             smtp: s.smtp,
             folders,
             data_dir: self.data_dir.clone(),
+            ca_file: s.ca_file,
+            allow_plaintext: s.allow_plaintext,
         })
     }
 
@@ -373,12 +572,13 @@ impl Engine {
         let account = self.account().await?;
         let s = &account.settings;
         self.contact_card().await?.check_sender(&s.email)?;
+        s.check_plaintext()?;
         let role = if account.smtp_own_password {
             Role::Smtp
         } else {
             Role::Imap
         };
-        let password = self.password(&s.email, role).await?;
+        let password = self.password(s, role).await?;
         let from: Mailbox = format!("{} <{}>", s.display_name, s.email)
             .parse()
             .or_else(|_| s.email.parse())
@@ -423,9 +623,9 @@ impl Engine {
         self.stop_sync.send_modify(|n| *n += 1);
         let _no_sync = self.sync_lock.lock().await;
         let account = self.account().await?;
-        let email = account.settings.email.clone();
-        secrets::delete(&self.secret(&email, Role::Imap)).await?;
-        secrets::delete(&self.secret(&email, Role::Smtp)).await?;
+        let s = &account.settings;
+        secrets::delete(&self.secret(&s.email, Role::Imap, &s.imap)).await?;
+        secrets::delete(&self.secret(&s.email, Role::Smtp, &s.smtp)).await?;
         self.store
             .call(move |db| {
                 let s = &account.settings;
@@ -434,27 +634,6 @@ impl Engine {
                 db.delete_account(account.id)
             })
             .await
-    }
-
-    /// The passwords saved for the account `email`, for editing its settings without typing
-    /// the password again. `None` when no such account is set up.
-    pub async fn saved_credentials(&self, email: &str) -> Result<Option<Credentials>> {
-        let Some(account) = self.store.call(|db| db.account()).await? else {
-            return Ok(None);
-        };
-        if !account.settings.email.eq_ignore_ascii_case(email) {
-            return Ok(None);
-        }
-        let imap_password = self.password(&account.settings.email, Role::Imap).await?;
-        let smtp_password = if account.smtp_own_password {
-            Some(self.password(&account.settings.email, Role::Smtp).await?)
-        } else {
-            None
-        };
-        Ok(Some(Credentials {
-            imap_password,
-            smtp_password,
-        }))
     }
 
     /// Email options, tab General (defaults until the person saves).
@@ -545,6 +724,9 @@ impl ErrorKind {
             ErrorKind::NotLoggedIn => 12,
             ErrorKind::NotFound => 13,
             ErrorKind::NotFirstOnContactCard => 14,
+            ErrorKind::NeedsConfirmation => 15,
+            // "Nothing found", like a folder that is not there: the CLI's long-standing 13.
+            ErrorKind::NoServerFound => 13,
         }
     }
 }

@@ -82,6 +82,10 @@ pub enum ErrorKind {
     NotFound,
     /// Sending needs the account's address to be the first on the person's contact card.
     NotFirstOnContactCard,
+    /// Autodetection found no server for the domain (what was tried goes with it).
+    NoServerFound,
+    /// The servers found need the person's confirmation before the password goes there.
+    NeedsConfirmation,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +141,14 @@ pub enum Error {
         first: Option<String>,
     },
 
+    /// Autodetection found servers outside the address's domain through a source that does
+    /// not speak for its owner; the password goes there only after the person says yes.
+    #[error("Inkorg found {} through {source_text}; sign in there only if you trust them (--trust-found-hosts)", hosts.join(", "))]
+    NeedsConfirmation {
+        hosts: Vec<String>,
+        source_text: String,
+    },
+
     /// An outcome already reduced to its kind and words, e.g. the reason autodetection gives
     /// for a server it could not verify.
     #[error("{message}")]
@@ -158,6 +170,7 @@ impl Error {
             Error::NotLoggedIn => ErrorKind::NotLoggedIn,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::NotFirstOnContactCard { .. } => ErrorKind::NotFirstOnContactCard,
+            Error::NeedsConfirmation { .. } => ErrorKind::NeedsConfirmation,
             Error::Reported { kind, .. } => *kind,
         }
     }

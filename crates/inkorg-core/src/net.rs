@@ -503,7 +503,11 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
         }
         rest.extend_from_slice(&chunk[..n]);
     }
-    let body = if chunked { dechunk(&rest)? } else { rest };
+    let body = if chunked {
+        dechunk(&rest, max_body)?
+    } else {
+        rest
+    };
     if body.len() > max_body {
         return Err(format!(
             "the answer is larger than the {max_body} bytes accepted"
@@ -517,28 +521,43 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(Answer::Body(body))
 }
 
-fn dechunk(data: &[u8]) -> Result<Vec<u8>, String> {
+/// Joins a chunked body. Every size is checked against what is left of `data` (which the
+/// caller already capped) before it is used, so a hostile size near `usize::MAX` is refused,
+/// never added up.
+fn dechunk(data: &[u8], max_body: usize) -> Result<Vec<u8>, String> {
+    const ENDED_EARLY: &str = "the chunked answer ended early";
     let mut out = Vec::new();
     let mut pos = 0;
     loop {
-        let line_end = data[pos..]
+        let rest = data.get(pos..).ok_or(ENDED_EARLY)?;
+        let line_end = rest
             .windows(2)
             .position(|w| w == b"\r\n")
             .ok_or("a broken chunked answer")?;
-        let size_text = String::from_utf8_lossy(&data[pos..pos + line_end]).into_owned();
+        let size_text = String::from_utf8_lossy(&rest[..line_end]).into_owned();
         let size_hex = size_text.split(';').next().unwrap_or_default().trim();
+        if size_hex.is_empty() || size_hex.len() > 16 {
+            return Err("a broken chunk size".into());
+        }
         let size = usize::from_str_radix(size_hex, 16).map_err(|_| "a broken chunk size")?;
         pos += line_end + 2;
         if size == 0 {
             return Ok(out);
         }
-        if pos + size > data.len() {
-            return Err("the chunked answer ended early".into());
+        if size > max_body.saturating_sub(out.len()) {
+            return Err(format!(
+                "the answer is larger than the {max_body} bytes accepted"
+            ));
+        }
+        let left = data.len() - pos;
+        if size > left {
+            return Err(ENDED_EARLY.into());
         }
         out.extend_from_slice(&data[pos..pos + size]);
-        pos += size + 2;
+        // The chunk's own CRLF follows; `pos` may then point just past the end.
+        pos = pos + size + 2;
         if pos > data.len() {
-            return Err("the chunked answer ended early".into());
+            return Err(ENDED_EARLY.into());
         }
     }
 }
@@ -580,9 +599,71 @@ mod tests {
 
     #[test]
     fn chunked_bodies_are_joined() {
-        let body = dechunk(b"4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n").unwrap();
+        let body = dechunk(b"4\r\nWiki\r\n5;x=y\r\npedia\r\n0\r\n\r\n", 100).unwrap();
         assert_eq!(body, b"Wikipedia");
-        assert!(dechunk(b"ff\r\nshort").is_err());
+        assert!(dechunk(b"ff\r\nshort", 1000).is_err());
+    }
+
+    #[test]
+    fn an_absurd_chunk_size_is_refused_not_a_crash() {
+        for size in [
+            "ffffffffffffffff",
+            "fffffffffffffffe",
+            "7fffffffffffffff",
+            "10000000000000000",
+        ] {
+            let body = format!("{size}\r\nabc\r\n0\r\n\r\n");
+            assert!(dechunk(body.as_bytes(), 1 << 20).is_err(), "{size}");
+        }
+        assert!(
+            dechunk(b"3\r\nabc", 100).is_err(),
+            "no CRLF after the last chunk"
+        );
+        assert!(dechunk(b"\r\n", 100).is_err(), "an empty size");
+        let err = dechunk(b"200\r\n", 100).unwrap_err();
+        assert!(err.contains("larger than the 100 bytes"), "{err}");
+    }
+
+    /// Random chunk headers and bodies (a small xorshift, so a failure repeats): dechunk
+    /// answers Ok or Err for every one of them, and never returns more than it was given.
+    #[test]
+    fn random_chunk_headers_never_panic() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let alphabet = b"0123456789abcdefABCDEF;= \r\nxz\0";
+        for _ in 0..20_000 {
+            let mut data = Vec::new();
+            for _ in 0..(next() % 5) {
+                let n = next();
+                let size = match n % 4 {
+                    0 => format!("{:x}", next()),
+                    1 => format!("{:x}", next() % 64),
+                    2 => format!("{:X};ext=1", next() % 4096),
+                    _ => (0..(next() % 20))
+                        .map(|_| alphabet[(next() % alphabet.len() as u64) as usize] as char)
+                        .collect(),
+                };
+                data.extend_from_slice(size.as_bytes());
+                data.extend_from_slice(b"\r\n");
+                for _ in 0..(next() % 80) {
+                    data.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+                }
+                if next() % 2 == 0 {
+                    data.extend_from_slice(b"\r\n");
+                }
+            }
+            if next() % 3 == 0 {
+                data.extend_from_slice(b"0\r\n\r\n");
+            }
+            if let Ok(body) = dechunk(&data, 256) {
+                assert!(body.len() <= data.len() && body.len() <= 256);
+            }
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::settings::ServerSettings;
 
 const SERVICE: &str = "Inkorg";
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -17,21 +18,57 @@ pub enum Role {
 }
 
 /// Names one keyring entry. The profile id keeps two data directories (two profiles) with the
-/// same address apart.
-#[derive(Debug, Clone)]
+/// same address apart; the server (user name, host and port) is part of the name, so settings
+/// edited to another host can never read the password that was given for the old one.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretRef {
     pub email: String,
     pub role: Role,
     pub profile: String,
+    /// `user@host:port` of the server the password is for.
+    pub server: String,
 }
 
 impl SecretRef {
-    fn user(&self) -> String {
-        let role = match self.role {
+    pub fn new(profile: &str, email: &str, role: Role, server: &ServerSettings) -> SecretRef {
+        SecretRef {
+            email: email.to_string(),
+            role,
+            profile: profile.to_string(),
+            server: format!(
+                "{}@{}:{}",
+                server.username,
+                server.host.to_ascii_lowercase(),
+                server.port
+            ),
+        }
+    }
+
+    fn role_text(&self) -> &'static str {
+        match self.role {
             Role::Imap => "incoming",
             Role::Smtp => "outgoing",
-        };
-        format!("{} ({role}, profile {})", self.email, self.profile)
+        }
+    }
+
+    fn user(&self) -> String {
+        format!(
+            "{} ({} {}, profile {})",
+            self.email,
+            self.role_text(),
+            self.server,
+            self.profile
+        )
+    }
+
+    /// The name entries had before the server was part of it (schema 1 and 2).
+    fn legacy_user(&self) -> String {
+        format!(
+            "{} ({}, profile {})",
+            self.email,
+            self.role_text(),
+            self.profile
+        )
     }
 }
 
@@ -71,7 +108,25 @@ pub async fn store(r: &SecretRef, password: &str) -> Result<()> {
 
 /// The stored password, or `None` if there is none.
 pub async fn load(r: &SecretRef) -> Result<Option<String>> {
-    let user = r.user();
+    load_named(r.user()).await
+}
+
+/// The password of the account's saved server. An entry from before server-scoped names is
+/// moved to its new name on the way: it can only be the saved server's, since `load_saved`
+/// is called with the settings stored in SQLite, never with edited ones.
+pub async fn load_saved(r: &SecretRef) -> Result<Option<String>> {
+    if let Some(p) = load(r).await? {
+        return Ok(Some(p));
+    }
+    let Some(p) = load_named(r.legacy_user()).await? else {
+        return Ok(None);
+    };
+    store(r, &p).await?;
+    delete_named(r.legacy_user()).await?;
+    Ok(Some(p))
+}
+
+async fn load_named(user: String) -> Result<Option<String>> {
     blocking("read the password", move || {
         match keyring::Entry::new(SERVICE, &user)?.get_password() {
             Ok(p) => Ok(Some(p)),
@@ -82,9 +137,14 @@ pub async fn load(r: &SecretRef) -> Result<Option<String>> {
     .await
 }
 
-/// Deletes the entry; a missing entry is not an error.
+/// Deletes the entry (and one under its name from before server-scoped names); a missing
+/// entry is not an error.
 pub async fn delete(r: &SecretRef) -> Result<()> {
-    let user = r.user();
+    delete_named(r.user()).await?;
+    delete_named(r.legacy_user()).await
+}
+
+async fn delete_named(user: String) -> Result<()> {
     blocking("delete the password", move || {
         match keyring::Entry::new(SERVICE, &user)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),

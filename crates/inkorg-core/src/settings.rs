@@ -64,8 +64,12 @@ pub struct AccountSettings {
     pub display_name: String,
     pub imap: ServerSettings,
     pub smtp: ServerSettings,
-    /// Extra trusted CA certificates (PEM), for a private CA. The OS trust store still applies.
+    /// Extra trusted CA certificates (PEM), for a private CA the person chose in Advanced
+    /// settings. The OS trust store still applies.
     pub ca_file: Option<PathBuf>,
+    /// The person confirmed, naming the risk, that a server with `Security::None` may get the
+    /// password unencrypted. Without it such settings are refused.
+    pub allow_plaintext: bool,
 }
 
 impl AccountSettings {
@@ -75,6 +79,7 @@ impl AccountSettings {
         let email = normalize_email(&self.email)?;
         let imap = validate_server("imap", &self.imap, &email)?;
         let smtp = validate_server("smtp", &self.smtp, &email)?;
+        self.check_plaintext()?;
         if let Some(ca) = &self.ca_file {
             if !ca.is_file() {
                 return Err(Error::invalid(
@@ -89,7 +94,38 @@ impl AccountSettings {
             imap,
             smtp,
             ca_file: self.ca_file.clone(),
+            allow_plaintext: self.allow_plaintext,
         })
+    }
+
+    /// Refuses a server without encryption unless the person confirmed it for this account.
+    pub fn check_plaintext(&self) -> Result<()> {
+        let plain: Vec<&str> = [("incoming", &self.imap), ("outgoing", &self.smtp)]
+            .into_iter()
+            .filter(|(_, s)| s.security == Security::None)
+            .map(|(which, _)| which)
+            .collect();
+        if plain.is_empty() || self.allow_plaintext {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "plaintext",
+            format!(
+                "the {} server has no encryption: the password and all mail would cross the \
+                 network readable by anyone on the way; confirm that risk first",
+                plain.join(" and ")
+            ),
+        ))
+    }
+}
+
+impl ServerSettings {
+    /// Same host, port, security and user name: the server a saved password was given for.
+    pub fn same_server(&self, other: &ServerSettings) -> bool {
+        self.host.eq_ignore_ascii_case(&other.host)
+            && self.port == other.port
+            && self.security == other.security
+            && self.username == other.username
     }
 }
 

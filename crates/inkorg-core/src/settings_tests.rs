@@ -17,6 +17,7 @@ fn account(email: &str) -> AccountSettings {
         imap: server("imap.example.se", 993),
         smtp: server("smtp.example.se", 465),
         ca_file: None,
+        allow_plaintext: false,
     }
 }
 

@@ -3,7 +3,7 @@
 //! INKORG_TEST_SIMNET=1.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use inkorg_core::detect::{detect, DetectConfig, Detection, Source};
+use inkorg_core::detect::{detect, detect_with_progress, DetectConfig, Detection, Source};
 use inkorg_core::ErrorKind;
 
 fn enabled() -> bool {
@@ -21,8 +21,33 @@ async fn run(domain: &str, password: Option<&str>) -> Detection {
         .unwrap()
 }
 
+async fn run_trusting(domain: &str, password: &str) -> Detection {
+    let cfg = DetectConfig::from_env().unwrap();
+    detect_with_progress(
+        &format!("eva@{domain}"),
+        Some(password),
+        &cfg,
+        true,
+        &|_| {},
+    )
+    .await
+    .unwrap()
+}
+
 fn explain(d: &Detection) -> String {
     serde_json::to_string_pretty(d).unwrap()
+}
+
+/// The sim mail server's log from `seen` bytes on: what it saw during one test step.
+fn mail_log_since(seen: usize) -> String {
+    let log = std::fs::read(std::env::var("SIM_MAIL_LOG").unwrap()).unwrap();
+    String::from_utf8_lossy(log.get(seen..).unwrap_or_default()).into_owned()
+}
+
+fn mail_log_len() -> usize {
+    std::fs::metadata(std::env::var("SIM_MAIL_LOG").unwrap())
+        .map(|m| m.len())
+        .unwrap_or(0) as usize
 }
 
 #[tokio::test]
@@ -37,8 +62,6 @@ async fn every_channel_finds_and_verifies_its_servers() {
         ("wellknown.test", Source::WellKnown, "mail.wellknown.test"),
         ("ispdb.test", Source::Ispdb, "imap.ispdb.test"),
         ("mxgoogle.test", Source::MxBuiltIn, "imap.gmail.com"),
-        ("mxhost.test", Source::MxAutoconfig, "imap.mailhost.test"),
-        ("srv.test", Source::Srv, "imap.srvhost.test"),
         ("guess.test", Source::Guess, "imap.guess.test"),
     ];
     for (domain, source, imap_host) in cases {
@@ -55,6 +78,10 @@ async fn every_channel_finds_and_verifies_its_servers() {
             "{domain}"
         );
         assert!(d.verified(), "{domain}: {}", explain(&d));
+        assert!(
+            d.needs_confirmation.is_none(),
+            "{domain}: no question for an ordinary domain"
+        );
         assert!(d.total_ms < 20_000, "{domain}: {} ms", d.total_ms);
         println!(
             "{domain:<15} {:<13} settings {:>5} ms, verified {:>5} ms",
@@ -71,6 +98,92 @@ async fn every_channel_finds_and_verifies_its_servers() {
     assert!(d.found.unwrap().provider.unwrap().help_url.is_some());
 }
 
+/// DNS is not authenticated: an MX, an SRV record or a plain-http file naming hosts outside the
+/// address's domain, however valid their certificates, never gets the password without a yes.
+#[tokio::test]
+async fn hosts_named_by_mx_srv_or_plain_http_outside_the_domain_get_no_password_unasked() {
+    if !enabled() {
+        return;
+    }
+    let pw = password();
+    let cases = [
+        (
+            "mxhost.test",
+            Source::MxAutoconfig,
+            "imap.mailhost.test",
+            "smtp.mailhost.test",
+        ),
+        (
+            "srv.test",
+            Source::Srv,
+            "imap.srvhost.test",
+            "smtp.srvhost.test",
+        ),
+        (
+            "httpvalid.test",
+            Source::HttpAutoconfig,
+            "imap.mailhost.test",
+            "smtp.mailhost.test",
+        ),
+    ];
+    for (domain, source, imap_host, smtp_host) in cases {
+        let seen = mail_log_len();
+        let d = run(domain, Some(&pw)).await;
+        let c = d
+            .needs_confirmation
+            .clone()
+            .unwrap_or_else(|| panic!("{domain}: no question asked: {}", explain(&d)));
+        assert_eq!(c.source, source, "{domain}");
+        assert_eq!(
+            c.hosts,
+            vec![imap_host.to_string(), smtp_host.to_string()],
+            "{domain}"
+        );
+        for r in [&d.incoming, &d.outgoing] {
+            assert!(
+                r.needs_confirmation && !r.verified,
+                "{domain}: {}",
+                explain(&d)
+            );
+            assert!(
+                r.tried.is_empty(),
+                "{domain}: signed in anyway: {:?}",
+                r.tried
+            );
+        }
+        let user = format!("user=<eva@{domain}>");
+        let log = mail_log_since(seen);
+        assert!(
+            !log.contains(&user),
+            "{domain}: the server saw the sign-in:\n{log}"
+        );
+
+        // After the person's yes, the same servers are signed in to.
+        let d = run_trusting(domain, &pw).await;
+        assert!(d.verified(), "{domain} after yes: {}", explain(&d));
+        assert_eq!(d.incoming.settings.as_ref().unwrap().host, imap_host);
+    }
+}
+
+#[tokio::test]
+async fn absurd_chunk_sizes_in_an_answer_are_refused_without_a_crash() {
+    if !enabled() {
+        return;
+    }
+    let d = run("chunked.test", None).await;
+    let step = d
+        .steps
+        .iter()
+        .find(|s| s.source == Source::Autoconfig)
+        .unwrap_or_else(|| panic!("{}", explain(&d)));
+    assert!(!step.found, "{}", explain(&d));
+    assert!(
+        step.detail.contains("chunk") || step.detail.contains("larger than"),
+        "{}",
+        step.detail
+    );
+}
+
 #[tokio::test]
 async fn a_plain_http_answer_never_gets_the_password_to_a_host_with_a_bad_certificate() {
     if !enabled() {
@@ -81,7 +194,11 @@ async fn a_plain_http_answer_never_gets_the_password_to_a_host_with_a_bad_certif
     // trap's certificate on purpose, and then signs in) share the log.
     let log_path = std::env::var("SIM_MAIL_LOG").unwrap();
     let seen = std::fs::metadata(&log_path).map(|m| m.len()).unwrap_or(0) as usize;
+    // Its hosts are outside httptrap.test: first of all, a question.
     let d = run("httptrap.test", Some(&pw)).await;
+    assert!(d.needs_confirmation.is_some(), "{}", explain(&d));
+    // Even after a yes, the certificate must verify.
+    let d = run_trusting("httptrap.test", &pw).await;
     let found = d.found.clone().unwrap();
     assert_eq!(found.source, Source::HttpAutoconfig, "{}", explain(&d));
     assert!(!found.trusted);
@@ -167,9 +284,20 @@ async fn nothing_found_ends_quickly_with_a_reason_per_server() {
         let d = run(domain, Some(&password())).await;
         assert!(d.found.is_none(), "{domain}: {}", explain(&d));
         assert!(d.total_ms < 20_000);
-        for r in [&d.incoming, &d.outgoing] {
+        // Each server says what happened and what was tried, not "not found".
+        for (r, first) in [(&d.incoming, "imap"), (&d.outgoing, "smtp")] {
             assert!(r.settings.is_none());
-            assert_eq!(r.problem.as_ref().unwrap().kind, ErrorKind::NotFound);
+            let p = r.problem.as_ref().unwrap();
+            assert_eq!(p.kind, ErrorKind::NoServerFound);
+            assert_eq!(p.domain.as_deref(), Some(domain));
+            let expected = [
+                format!("{first}.{domain}"),
+                format!("mail.{domain}"),
+                domain.to_string(),
+            ];
+            assert_eq!(p.hosts, expected);
+            assert_eq!(p.ports.len(), 2);
+            assert!(p.message.starts_with("Inkorg found no"), "{}", p.message);
         }
         // Guessing tried every common name, and each step says why it failed.
         assert!(d.steps.iter().filter(|s| s.source == Source::Guess).count() >= 12);

@@ -34,6 +34,7 @@ fn settings(env: &HashMap<String, String>, ca: &str, user: &str) -> AccountSetti
         imap: server("RESPONDER_IMAP_PORT"),
         smtp: server("RESPONDER_SMTP_PORT"),
         ca_file: Some(PathBuf::from(ca)),
+        allow_plaintext: false,
     }
 }
 

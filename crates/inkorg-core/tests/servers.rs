@@ -7,7 +7,9 @@ mod common;
 
 use common::{assert_absent_under, openssl_fingerprint, servers};
 use inkorg_core::secrets::{self, Role, SecretRef};
-use inkorg_core::{Engine, Error, ErrorKind, OutgoingMessage, Security};
+use inkorg_core::{
+    AccountSettings, Credentials, Engine, Error, ErrorKind, OutgoingMessage, Security,
+};
 use std::path::Path;
 use std::time::Duration;
 
@@ -15,12 +17,10 @@ async fn engine(dir: &Path) -> Engine {
     Engine::open(dir).await.expect("open engine")
 }
 
-async fn keyring_has(engine: &Engine, email: &str) -> bool {
-    let r = SecretRef {
-        email: email.into(),
-        role: Role::Imap,
-        profile: engine.profile().into(),
-    };
+/// Whether the keyring holds the incoming password for exactly these settings' server.
+async fn keyring_has(engine: &Engine, settings: &AccountSettings) -> bool {
+    let s = settings.validated().unwrap();
+    let r = SecretRef::new(engine.profile(), &s.email, Role::Imap, &s.imap);
     secrets::load(&r).await.expect("keyring answers").is_some()
 }
 
@@ -37,7 +37,7 @@ async fn login_verifies_both_servers_and_keeps_the_password_only_in_the_keyring(
         outcome.settings.imap.username, "alice@inkorg.test",
         "user name defaults to the address"
     );
-    assert!(keyring_has(&e, "alice@inkorg.test").await);
+    assert!(keyring_has(&e, &srv.settings("alice")).await);
     let st = e.status().await.unwrap();
     assert_eq!(st.email, "alice@inkorg.test");
     // Right after login, before the first sync, INBOX lists as empty (the app shows it at once
@@ -85,7 +85,7 @@ async fn a_wrong_password_is_reported_as_such_and_nothing_is_saved() {
         "the password leaks into: {err}"
     );
     assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
-    assert!(!keyring_has(&e, "bob@inkorg.test").await);
+    assert!(!keyring_has(&e, &srv.settings("bob")).await);
 }
 
 #[tokio::test]
@@ -341,7 +341,7 @@ async fn logout_removes_the_password_and_the_local_data_but_not_the_mail() {
     assert_eq!(e.sync(|_| {}).await.unwrap().total, 5);
     e.logout().await.unwrap();
     assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
-    assert!(!keyring_has(&e, "gina@inkorg.test").await);
+    assert!(!keyring_has(&e, &srv.settings("gina")).await);
     assert!(matches!(e.sync(|_| {}).await, Err(Error::NotLoggedIn)));
 
     // The mailbox at the provider is untouched: logging in again finds the same mail.
@@ -450,7 +450,7 @@ async fn removing_the_account_stops_a_running_sync() {
     assert!(matches!(result, Err(Error::NotLoggedIn)), "{result:?}");
     assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
     assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
-    assert!(!keyring_has(&e, "iris@inkorg.test").await);
+    assert!(!keyring_has(&e, &srv.settings("iris")).await);
     // No message row survived (a batch stored after the removal has no folder to go to).
     let db = rusqlite_count(dir.path());
     assert_eq!(db, (0, 0, 0), "accounts, folders, messages left");
@@ -465,4 +465,95 @@ fn rusqlite_count(dir: &Path) -> (i64, i64, i64) {
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
     .unwrap()
+}
+
+/// Editing the account with an empty password keeps the saved one only while the server is the
+/// same; an edited host must never receive the old host's password.
+#[tokio::test]
+async fn an_edited_server_never_gets_the_saved_password() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let saved = srv.settings("jon");
+    e.login(&saved, &srv.creds(), &[]).await.unwrap();
+    let empty = Credentials::default();
+
+    // The same servers, nothing typed: the saved password signs in again.
+    e.login_keeping_saved(&saved, &empty, &[]).await.unwrap();
+
+    // Another host (or port, security, user name) with nothing typed: refused before any
+    // connection, and the saved settings stay as they were.
+    let mut moved = saved.clone();
+    moved.imap.host = "imap.elsewhere.test".into();
+    let mut other_port = saved.clone();
+    other_port.smtp.port = 2525;
+    let mut other_user = saved.clone();
+    other_user.imap.username = "jon".into();
+    for (edited, field) in [
+        (&moved, "saved_password"),
+        (&other_user, "saved_password"),
+        (&other_port, "saved_smtp_password"),
+    ] {
+        match e.login_keeping_saved(edited, &empty, &[]).await {
+            Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    assert_eq!(e.status().await.unwrap().imap.host, saved.imap.host);
+
+    // Keyring entries are named by server: the edited host has none of its own.
+    let m = moved.validated().unwrap();
+    let r = SecretRef::new(e.profile(), &m.email, Role::Imap, &m.imap);
+    assert!(secrets::load(&r).await.unwrap().is_none());
+    assert!(keyring_has(&e, &saved).await);
+    e.logout().await.unwrap();
+    assert!(!keyring_has(&e, &saved).await);
+}
+
+/// Login writes the keyring and SQLite together: when the database write fails, the keyring
+/// holds nothing new (no orphan entry), and the error says it was storage.
+#[tokio::test]
+async fn a_failed_database_write_at_login_leaves_no_keyring_entry() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    // A real failure inside SQLite: a trigger that aborts every insert into accounts.
+    let db = rusqlite::Connection::open(dir.path().join("inkorg.sqlite3")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER fail_accounts BEFORE INSERT ON accounts
+         BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END;",
+    )
+    .unwrap();
+    let settings = srv.settings("kim");
+    let err = e.login(&settings, &srv.creds(), &[]).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage, "{err}");
+    assert!(
+        !keyring_has(&e, &settings).await,
+        "an orphan keyring entry was left"
+    );
+    assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
+    // Nothing half-written either: the contact card is still empty.
+    assert!(e.contact_card().await.unwrap().addresses.is_empty());
+
+    db.execute_batch("DROP TRIGGER fail_accounts").unwrap();
+    e.login(&settings, &srv.creds(), &[]).await.unwrap();
+    assert!(keyring_has(&e, &settings).await);
+}
+
+/// "Security: none" is used only with the person's explicit, stored confirmation.
+#[tokio::test]
+async fn a_plaintext_server_needs_a_confirmation_that_is_kept_with_the_account() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let mut s = srv.settings("lea");
+    s.imap.security = Security::None;
+    s.imap.port = srv.port("IMAP_STARTTLS_PORT");
+    let err = e.login(&s, &srv.creds(), &[]).await.unwrap_err();
+    match &err {
+        Error::InvalidInput { field, .. } => assert_eq!(field, "plaintext"),
+        other => panic!("{other:?}"),
+    }
+    assert!(!keyring_has(&e, &s).await);
+    assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
 }

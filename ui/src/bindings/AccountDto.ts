@@ -2,4 +2,12 @@
 import type { FolderDto } from "./FolderDto";
 import type { ServerDto } from "./ServerDto";
 
-export type AccountDto = { email: string, displayName: string, imap: ServerDto, smtp: ServerDto, folders: Array<FolderDto>, };
+export type AccountDto = { email: string, displayName: string, imap: ServerDto, smtp: ServerDto, folders: Array<FolderDto>, 
+/**
+ * The CA file chosen in Advanced settings, if any.
+ */
+caFile?: string, 
+/**
+ * The person confirmed a server without encryption.
+ */
+allowPlaintext: boolean, };

@@ -5,4 +5,8 @@ import type { ErrorKindDto } from "./ErrorKindDto";
 /**
  * Why a detected server is not verified.
  */
-export type DetectProblemDto = { kind: ErrorKindDto, reason?: BlockReasonDto, message: string, fingerprint?: string, url?: string, serverText?: string, };
+export type DetectProblemDto = { kind: ErrorKindDto, reason?: BlockReasonDto, message: string, fingerprint?: string, url?: string, serverText?: string, 
+/**
+ * No server found: the domain, and the host names and ports that were tried.
+ */
+domain?: string, hosts: Array<string>, ports: Array<number>, };

@@ -14,6 +14,16 @@ smtpPassword?: string, imap: ServerDto, smtp: ServerDto,
  */
 acceptFingerprints: Array<string>, 
 /**
- * Editing the saved account: an empty password means "keep the saved one".
+ * Editing the saved account: an empty password means "keep the saved one" (only for a
+ * server whose host, port, security and user name are unchanged).
  */
-keepSavedPassword?: boolean, };
+keepSavedPassword?: boolean, 
+/**
+ * A CA file the person chose in Advanced settings; stored with the account.
+ */
+caFile?: string, 
+/**
+ * The person confirmed, in Advanced settings, that a server without encryption may get
+ * the password unencrypted.
+ */
+allowPlaintext: boolean, };

@@ -2,7 +2,11 @@
 import type { DetectProblemDto } from "./DetectProblemDto";
 import type { ServerDto } from "./ServerDto";
 
-export type ServerReportDto = { settings?: ServerDto, verified: boolean, 
+export type ServerReportDto = { settings?: ServerDto, 
+/**
+ * The password goes to this server only after the person confirms.
+ */
+needsConfirmation: boolean, verified: boolean, 
 /**
  * What was tried, in words, for the Advanced settings view.
  */

@@ -10,15 +10,20 @@
 //! 4. With a password: IMAP and SMTP are verified at the same time, at most two user names per
 //!    server, never in plaintext and never past a certificate that does not verify.
 //!
-//! Everything ends within `DetectConfig::cap` (20 s). Trust: only the table, https autoconfig
-//! from the address's own domain and the ISPDB are trusted sources; hosts from MX, SRV, plain
-//! http or guessing get the password only over TLS that verifies for that host, which the
-//! engine's connections require anyway (an accepted, pinned certificate is a person's
-//! explicit choice made later, in Advanced settings).
+//! Everything ends within `DetectConfig::cap` (20 s). Where the password may go without a
+//! question is decided per server by `trust`: a host that needs the person's confirmation is
+//! reported in `Detection::needs_confirmation` and never signed in to unless the caller says
+//! the person confirmed. Every sign-in needs TLS that verifies for the host (an accepted,
+//! pinned certificate is a person's explicit choice, made later).
+//!
+//! [`find`] finds without signing in; [`verify`] signs in to exactly the servers a detection
+//! found (only the user name may vary), so what a person saw after "Next" is what "Log in"
+//! uses.
 
 pub mod autoconfig;
 mod guess;
 pub mod providers;
+mod trust;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde::Serialize;
@@ -35,6 +40,7 @@ use crate::settings::{normalize_email, AccountSettings, Security, ServerSettings
 use crate::tls::{Timeouts, Trust};
 use crate::{imap, smtp};
 pub use providers::{suggest_domain, ProviderInfo, Requirement, UserForm};
+pub use trust::{inside_domain, ispdb_url_is_safe, Confirmation};
 
 /// Where settings came from, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -50,17 +56,6 @@ pub enum Source {
     Srv,
     HttpAutoconfig,
     Guess,
-}
-
-impl Source {
-    /// A trusted source may name any host; an untrusted one only gets the password to a host
-    /// whose certificate verifies.
-    pub fn trusted(self) -> bool {
-        matches!(
-            self,
-            Source::BuiltIn | Source::Autoconfig | Source::WellKnown | Source::Ispdb
-        )
-    }
 }
 
 /// The ISPDB that Thunderbird uses.
@@ -105,13 +100,27 @@ impl DetectConfig {
         let mut c = DetectConfig::default();
         if let Ok(url) = std::env::var("INKORG_ISPDB_URL") {
             if !url.trim().is_empty() {
-                c.ispdb_url = url.trim().to_string();
+                c = c.with_ispdb_url(&url)?;
             }
         }
         if let Some(ca) = std::env::var_os("INKORG_EXTRA_CA").filter(|v| !v.is_empty()) {
             c = c.with_ca_file(PathBuf::from(ca))?;
         }
         Ok(c)
+    }
+
+    /// Another provider database (a company's mirror, a test bed): https, or http on this
+    /// machine only, since its answers may name any host.
+    pub fn with_ispdb_url(mut self, url: &str) -> Result<DetectConfig> {
+        let url = url.trim();
+        if !ispdb_url_is_safe(url) {
+            return Err(Error::invalid(
+                "ispdb_url",
+                format!("the provider database must be an https URL (or http on this machine), not {url:?}"),
+            ));
+        }
+        self.ispdb_url = url.to_string();
+        Ok(self)
     }
 
     pub fn with_ca_file(mut self, path: PathBuf) -> Result<DetectConfig> {
@@ -207,6 +216,10 @@ pub struct Problem {
     pub fingerprint: Option<String>,
     pub url: Option<String>,
     pub server_text: Option<String>,
+    /// For `NoServerFound`: the domain, and the host names and ports that were tried.
+    pub domain: Option<String>,
+    pub hosts: Vec<String>,
+    pub ports: Vec<u16>,
 }
 
 impl Problem {
@@ -232,17 +245,53 @@ impl Problem {
             fingerprint,
             url,
             server_text,
+            domain: None,
+            hosts: Vec::new(),
+            ports: Vec::new(),
         }
     }
 
-    fn not_found(what: &str) -> Problem {
+    /// No source named a server and none of the common names answered.
+    fn no_server(protocol: Protocol, domain: &str) -> Problem {
+        let mut hosts: Vec<String> = Vec::new();
+        let mut ports: Vec<u16> = Vec::new();
+        for c in guess::candidates(protocol, domain) {
+            if !hosts.contains(&c.host) {
+                hosts.push(c.host);
+            }
+            if !ports.contains(&c.port) {
+                ports.push(c.port);
+            }
+        }
+        let port_list = ports.iter().map(u16::to_string).collect::<Vec<_>>();
         Problem {
-            kind: ErrorKind::NotFound,
+            kind: ErrorKind::NoServerFound,
             reason: None,
-            message: format!("no {what} server was found for this address"),
+            message: format!(
+                "Inkorg found no {protocol} server for {domain}. Tried: {} ({})",
+                hosts.join(", "),
+                port_list.join(", ")
+            ),
             fingerprint: None,
             url: None,
             server_text: None,
+            domain: Some(domain.to_string()),
+            hosts,
+            ports,
+        }
+    }
+
+    fn simple(kind: ErrorKind, message: String) -> Problem {
+        Problem {
+            kind,
+            reason: None,
+            message,
+            fingerprint: None,
+            url: None,
+            server_text: None,
+            domain: None,
+            hosts: Vec::new(),
+            ports: Vec::new(),
         }
     }
 }
@@ -251,6 +300,10 @@ impl Problem {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct ServerReport {
     pub settings: Option<ServerSettings>,
+    /// Where the settings came from (a server no source named may have been guessed).
+    pub source: Option<Source>,
+    /// The password goes here only after the person confirms (see `trust`).
+    pub needs_confirmation: bool,
     pub verified: bool,
     pub tried: Vec<String>,
     pub problem: Option<Problem>,
@@ -264,6 +317,9 @@ pub struct Detection {
     pub found: Option<Found>,
     pub incoming: ServerReport,
     pub outgoing: ServerReport,
+    /// Servers found through a source that does not speak for the address's owner, outside
+    /// its domain: the password goes there only after the person says yes.
+    pub needs_confirmation: Option<Confirmation>,
     pub steps: Vec<Step>,
     /// From the start to settings for both servers (before verification).
     pub settings_ms: Option<u64>,
@@ -290,6 +346,7 @@ impl Detection {
             imap: self.incoming.settings.clone()?,
             smtp: self.outgoing.settings.clone()?,
             ca_file,
+            allow_plaintext: false,
         })
     }
 }
@@ -306,19 +363,60 @@ pub enum Stage {
     Verifying,
 }
 
-/// Finds (and, with a password, verifies) the settings for `email`.
+/// Finds (and, with a password, verifies) the settings for `email`. Servers that need the
+/// person's confirmation are not signed in to (see [`verify`] for signing in after a yes).
 pub async fn detect(email: &str, password: Option<&str>, cfg: &DetectConfig) -> Result<Detection> {
-    detect_with_progress(email, password, cfg, &|_| {}).await
+    detect_with_progress(email, password, cfg, false, &|_| {}).await
 }
 
-/// [`detect`], telling `stage` when each part starts.
+/// [`detect`], telling `stage` when each part starts. With `trust_found_hosts` the person has
+/// already said yes to whatever hosts are found (the CLI's `--trust-found-hosts`).
 pub async fn detect_with_progress(
     email: &str,
     password: Option<&str>,
     cfg: &DetectConfig,
+    trust_found_hosts: bool,
     stage: &(dyn Fn(Stage) + Sync),
 ) -> Result<Detection> {
     let t0 = Instant::now();
+    let mut d = find_inner(email, cfg, stage, t0).await?;
+    if let Some(password) = password.filter(|p| !p.is_empty()) {
+        verify_inner(&mut d, password, cfg, trust_found_hosts, stage, t0).await;
+    }
+    d.total_ms = t0.elapsed().as_millis() as u64;
+    Ok(d)
+}
+
+/// Finds the settings for `email` without signing in anywhere.
+pub async fn find(
+    email: &str,
+    cfg: &DetectConfig,
+    stage: &(dyn Fn(Stage) + Sync),
+) -> Result<Detection> {
+    find_inner(email, cfg, stage, Instant::now()).await
+}
+
+/// Signs in to exactly the servers `d` found, with the password: only the user name may
+/// change (the source's form, the full address, the local part). A server that needs the
+/// person's confirmation is signed in to only with `trust_found_hosts`. Ends within the cap.
+pub async fn verify(
+    d: &mut Detection,
+    password: &str,
+    cfg: &DetectConfig,
+    trust_found_hosts: bool,
+    stage: &(dyn Fn(Stage) + Sync),
+) {
+    let t0 = Instant::now();
+    verify_inner(d, password, cfg, trust_found_hosts, stage, t0).await;
+    d.total_ms = t0.elapsed().as_millis() as u64;
+}
+
+async fn find_inner(
+    email: &str,
+    cfg: &DetectConfig,
+    stage: &(dyn Fn(Stage) + Sync),
+    t0: Instant,
+) -> Result<Detection> {
     let deadline = t0 + cfg.cap;
     let email = normalize_email(email)?;
     let (local, domain) = email
@@ -338,6 +436,11 @@ pub async fn detect_with_progress(
     if let Some(f) = &found {
         incoming.settings = f.imap.clone();
         outgoing.settings = f.smtp.clone();
+        for r in [&mut incoming, &mut outgoing] {
+            if r.settings.is_some() {
+                r.source = Some(f.source);
+            }
+        }
     }
     // Guess whatever no source named.
     let guess_end = (Instant::now() + cfg.probe_timeout * 2 + Duration::from_secs(1))
@@ -384,6 +487,7 @@ pub async fn detect_with_progress(
             if let Some((mut s, problem)) = guessed {
                 s.username = email.clone();
                 report.settings = Some(s);
+                report.source = Some(Source::Guess);
                 report.problem = problem;
             }
         }
@@ -399,70 +503,137 @@ pub async fn detect_with_progress(
         }
     }
     if incoming.settings.is_none() {
-        incoming.problem = Some(Problem::not_found("incoming (IMAP)"));
+        incoming.problem = Some(Problem::no_server(Protocol::Imap, &domain));
     }
     if outgoing.settings.is_none() {
-        outgoing.problem = Some(Problem::not_found("outgoing (SMTP)"));
+        outgoing.problem = Some(Problem::no_server(Protocol::Smtp, &domain));
     }
     let settings_ms = (incoming.settings.is_some() && outgoing.settings.is_some())
         .then(|| t0.elapsed().as_millis() as u64);
-
-    let mut verified_ms = None;
-    if let Some(password) = password.filter(|p| !p.is_empty()) {
-        stage(Stage::Verifying);
-        let timeouts = Timeouts {
-            connect: Duration::from_secs(6),
-            command: Duration::from_secs(8),
-            fetch: Duration::from_secs(8),
-        };
-        let v_imap = verify(
-            Protocol::Imap,
-            &mut incoming,
-            &email,
-            &local,
-            password,
-            &trust,
-            timeouts,
-        );
-        let v_smtp = verify(
-            Protocol::Smtp,
-            &mut outgoing,
-            &email,
-            &local,
-            password,
-            &trust,
-            timeouts,
-        );
-        let both = async { tokio::join!(v_imap, v_smtp) };
-        if tokio::time::timeout_at(deadline, both).await.is_err() {
-            for r in [&mut incoming, &mut outgoing] {
-                if !r.verified && r.problem.is_none() {
-                    r.problem = Some(Problem {
-                        kind: ErrorKind::CannotConnect,
-                        reason: None,
-                        message: format!("no answer within {} s", cfg.cap.as_secs()),
-                        fingerprint: None,
-                        url: None,
-                        server_text: None,
-                    });
-                }
-            }
-        }
-        if incoming.verified && outgoing.verified {
-            verified_ms = Some(t0.elapsed().as_millis() as u64);
-        }
-    }
+    let needs_confirmation = judge_hosts(&mut incoming, &mut outgoing, found.as_ref(), &domain);
     Ok(Detection {
         email,
         suggestion,
         found,
         incoming,
         outgoing,
+        needs_confirmation,
         steps: steps.take(),
         settings_ms,
-        verified_ms,
+        verified_ms: None,
         total_ms: t0.elapsed().as_millis() as u64,
     })
+}
+
+/// Marks each server whose host needs the person's yes, and words the question.
+fn judge_hosts(
+    incoming: &mut ServerReport,
+    outgoing: &mut ServerReport,
+    found: Option<&Found>,
+    domain: &str,
+) -> Option<Confirmation> {
+    let mut hosts: Vec<String> = Vec::new();
+    let mut asked_for: Option<Source> = None;
+    for r in [incoming, outgoing] {
+        let (Some(s), Some(source)) = (&r.settings, r.source) else {
+            continue;
+        };
+        r.needs_confirmation = !trust::automatic(source, &s.host, domain);
+        if r.needs_confirmation {
+            if !hosts.contains(&s.host) {
+                hosts.push(s.host.clone());
+            }
+            asked_for.get_or_insert(source);
+        }
+    }
+    let source = asked_for?;
+    let origin = found
+        .filter(|f| f.source == source)
+        .map_or_else(|| domain.to_string(), |f| f.origin.clone());
+    Some(Confirmation::new(source, origin, hosts, domain))
+}
+
+async fn verify_inner(
+    d: &mut Detection,
+    password: &str,
+    cfg: &DetectConfig,
+    trust_found_hosts: bool,
+    stage: &(dyn Fn(Stage) + Sync),
+    t0: Instant,
+) {
+    let deadline = t0 + cfg.cap;
+    let email = d.email.clone();
+    let local = email
+        .rsplit_once('@')
+        .map_or(email.as_str(), |(l, _)| l)
+        .to_string();
+    // What an earlier attempt left is replaced by this one's outcome.
+    for r in [&mut d.incoming, &mut d.outgoing] {
+        r.verified = false;
+        r.tried.clear();
+        if r.settings.is_some() {
+            r.problem = None;
+        }
+    }
+    d.verified_ms = None;
+    if [&d.incoming, &d.outgoing]
+        .iter()
+        .all(|r| r.settings.is_none() || (r.needs_confirmation && !trust_found_hosts))
+    {
+        return;
+    }
+    stage(Stage::Verifying);
+    let trust = cfg.trust();
+    let timeouts = Timeouts {
+        connect: Duration::from_secs(6),
+        command: Duration::from_secs(8),
+        fetch: Duration::from_secs(8),
+    };
+    let allowed = |r: &ServerReport| trust_found_hosts || !r.needs_confirmation;
+    let (go_in, go_out) = (allowed(&d.incoming), allowed(&d.outgoing));
+    let (incoming, outgoing) = (&mut d.incoming, &mut d.outgoing);
+    let v_imap = async {
+        if go_in {
+            sign_in(
+                Protocol::Imap,
+                incoming,
+                &email,
+                &local,
+                password,
+                &trust,
+                timeouts,
+            )
+            .await
+        }
+    };
+    let v_smtp = async {
+        if go_out {
+            sign_in(
+                Protocol::Smtp,
+                outgoing,
+                &email,
+                &local,
+                password,
+                &trust,
+                timeouts,
+            )
+            .await
+        }
+    };
+    let both = async { tokio::join!(v_imap, v_smtp) };
+    if tokio::time::timeout_at(deadline, both).await.is_err() {
+        for r in [&mut d.incoming, &mut d.outgoing] {
+            if !r.verified && r.problem.is_none() && allowed(&*r) && r.settings.is_some() {
+                r.problem = Some(Problem::simple(
+                    ErrorKind::CannotConnect,
+                    format!("no answer within {} s", cfg.cap.as_secs()),
+                ));
+            }
+        }
+    }
+    if d.incoming.verified && d.outgoing.verified {
+        d.verified_ms = Some(t0.elapsed().as_millis() as u64);
+    }
 }
 
 /// Signs in with at most two user names (the source's form, the full address, the local part).
@@ -470,7 +641,7 @@ pub async fn detect_with_progress(
 /// server's delay after a wrong name (often seconds) does not add up, and a server that
 /// accepts the first name never sees the second. The first success wins; a provider block or
 /// an `[ALERT]` ends the attempts at once (the second name is never tried).
-async fn verify(
+async fn sign_in(
     protocol: Protocol,
     report: &mut ServerReport,
     email: &str,
@@ -722,6 +893,12 @@ async fn fetch_config(
     steps: &Steps,
 ) -> Option<Found> {
     let started = std::time::Instant::now();
+    if matches!(source, Source::Ispdb | Source::MxIspdb) && !ispdb_url_is_safe(url) {
+        // Its answer may name any host: never over a network someone else can answer for.
+        let why = "refused: the provider database must be https (or on this machine)";
+        steps.push(source, url.to_string(), false, why.into(), started);
+        return None;
+    }
     let parsed = match Url::parse(url) {
         Ok(u) => u,
         Err(e) => {
@@ -942,13 +1119,98 @@ mod tests {
         assert_eq!(suggest_domain("gmail.con"), Some("gmail.com"));
     }
 
+    fn report(host: &str, source: Source) -> ServerReport {
+        ServerReport {
+            settings: Some(ServerSettings {
+                host: host.into(),
+                port: 993,
+                security: Security::Tls,
+                username: "eva@example.se".into(),
+            }),
+            source: Some(source),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn hosts_outside_the_domain_from_an_mx_need_a_question_that_names_them() {
+        let found = Found {
+            source: Source::MxAutoconfig,
+            trusted: false,
+            origin: "https://autoconfig.attacker.test/mail/config-v1.1.xml".into(),
+            imap: None,
+            smtp: None,
+            provider: None,
+        };
+        let mut i = report("imap.attacker.test", Source::MxAutoconfig);
+        let mut o = report("smtp.attacker.test", Source::MxAutoconfig);
+        let c = judge_hosts(&mut i, &mut o, Some(&found), "example.se").unwrap();
+        assert!(i.needs_confirmation && o.needs_confirmation);
+        assert_eq!(c.source, Source::MxAutoconfig);
+        assert_eq!(c.hosts, ["imap.attacker.test", "smtp.attacker.test"]);
+        assert_eq!(c.origin, found.origin);
+        assert!(c.why.contains("example.se"), "{}", c.why);
+
+        // Inside the domain (an SRV target, a guess) or from the table: no question.
+        let mut i = report("imap.example.se", Source::Srv);
+        let mut o = report("mail.example.se", Source::Guess);
+        assert!(judge_hosts(&mut i, &mut o, None, "example.se").is_none());
+        let mut i = report("imap.gmail.com", Source::MxBuiltIn);
+        let mut o = report("smtp.gmail.com", Source::MxBuiltIn);
+        assert!(judge_hosts(&mut i, &mut o, None, "example.se").is_none());
+        assert!(!i.needs_confirmation && !o.needs_confirmation);
+    }
+
+    #[tokio::test]
+    async fn verifying_never_signs_in_where_a_question_is_open() {
+        let mut d = Detection {
+            email: "eva@example.se".into(),
+            suggestion: None,
+            found: None,
+            incoming: report("imap.attacker.test", Source::Srv),
+            outgoing: report("smtp.attacker.test", Source::Srv),
+            needs_confirmation: None,
+            steps: Vec::new(),
+            settings_ms: None,
+            verified_ms: None,
+            total_ms: 0,
+        };
+        d.needs_confirmation = judge_hosts(&mut d.incoming, &mut d.outgoing, None, "example.se");
+        let stages = Mutex::new(Vec::new());
+        let record = |s: Stage| stages.lock().unwrap().push(s);
+        verify(&mut d, "secret", &DetectConfig::default(), false, &record).await;
+        // No sign-in was even started: the hosts do not exist, so an attempt would have left
+        // a problem and a line in `tried`.
+        for r in [&d.incoming, &d.outgoing] {
+            assert!(
+                !r.verified && r.tried.is_empty() && r.problem.is_none(),
+                "{r:?}"
+            );
+        }
+        assert!(stages.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_ispdb_over_plain_http_elsewhere_is_refused() {
+        let err = DetectConfig::default()
+            .with_ispdb_url("http://ispdb.example/v1.1/")
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(DetectConfig::default()
+            .with_ispdb_url("http://127.0.0.1:8080/v1.1/")
+            .is_ok());
+    }
+
     #[test]
     fn sources_rank_trusted_ones_first() {
         assert!(Source::BuiltIn < Source::Autoconfig);
         assert!(Source::Ispdb < Source::MxBuiltIn);
         assert!(Source::Srv < Source::HttpAutoconfig);
         assert!(
-            Source::Ispdb.trusted() && !Source::Srv.trusted() && !Source::HttpAutoconfig.trusted()
+            Source::Ispdb.trusted()
+                && Source::MxBuiltIn.trusted()
+                && !Source::Srv.trusted()
+                && !Source::HttpAutoconfig.trusted()
         );
         assert_eq!(
             ispdb_url("https://x.test/v1.1", "a.se"),

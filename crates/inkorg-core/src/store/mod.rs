@@ -20,6 +20,7 @@ use crate::settings::{AccountSettings, Security, ServerSettings};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_personal.sql"),
+    include_str!("migrations/0003_plaintext_consent.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -174,6 +175,19 @@ impl Db {
         Ok(id)
     }
 
+    /// Runs `f` in one transaction: everything it wrote, or nothing when it fails.
+    pub fn in_transaction<T>(&mut self, f: impl FnOnce(&mut Db) -> Result<T>) -> Result<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = f(self).and_then(|v| {
+            self.conn.execute_batch("COMMIT")?;
+            Ok(v)
+        });
+        if result.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        result
+    }
+
     // ---- accounts -------------------------------------------------------------------------
 
     pub fn account(&self) -> Result<Option<StoredAccount>> {
@@ -181,7 +195,8 @@ impl Db {
             .conn
             .query_row(
                 "SELECT id, email, display_name, imap_host, imap_port, imap_security, imap_user,
-                        smtp_host, smtp_port, smtp_security, smtp_user, smtp_own_password, ca_file
+                        smtp_host, smtp_port, smtp_security, smtp_user, smtp_own_password, ca_file,
+                        plaintext_consent
                  FROM accounts ORDER BY id LIMIT 1",
                 [],
                 |r| {
@@ -203,11 +218,14 @@ impl Db {
                         ),
                         r.get::<_, bool>(11)?,
                         r.get::<_, Option<String>>(12)?,
+                        r.get::<_, bool>(13)?,
                     ))
                 },
             )
             .optional()?;
-        let Some((id, email, display_name, imap, smtp, smtp_own_password, ca_file)) = row else {
+        let Some((id, email, display_name, imap, smtp, smtp_own_password, ca_file, plaintext)) =
+            row
+        else {
             return Ok(None);
         };
         let server =
@@ -227,6 +245,7 @@ impl Db {
                 imap: server(imap)?,
                 smtp: server(smtp)?,
                 ca_file: ca_file.map(PathBuf::from),
+                allow_plaintext: plaintext,
             },
             smtp_own_password,
         }))
@@ -238,15 +257,16 @@ impl Db {
         self.conn.execute(
             "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security, imap_user,
                                    smtp_host, smtp_port, smtp_security, smtp_user, smtp_own_password,
-                                   ca_file, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                                   ca_file, plaintext_consent, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (email) DO UPDATE SET
                 display_name = excluded.display_name,
                 imap_host = excluded.imap_host, imap_port = excluded.imap_port,
                 imap_security = excluded.imap_security, imap_user = excluded.imap_user,
                 smtp_host = excluded.smtp_host, smtp_port = excluded.smtp_port,
                 smtp_security = excluded.smtp_security, smtp_user = excluded.smtp_user,
-                smtp_own_password = excluded.smtp_own_password, ca_file = excluded.ca_file",
+                smtp_own_password = excluded.smtp_own_password, ca_file = excluded.ca_file,
+                plaintext_consent = excluded.plaintext_consent",
             params![
                 s.email,
                 s.display_name,
@@ -260,6 +280,7 @@ impl Db {
                 s.smtp.username,
                 smtp_own_password,
                 ca,
+                s.allow_plaintext,
                 now()
             ],
         )?;
@@ -319,7 +340,8 @@ impl Db {
 
     /// Replaces the contact card (addresses already validated and free of duplicates).
     pub fn set_contact_card(&mut self, name: &str, addresses: &[String]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        // A savepoint, so this also works inside `in_transaction`.
+        let tx = self.conn.savepoint()?;
         tx.execute(
             "INSERT INTO contact_card (id, name) VALUES (1, ?1)
              ON CONFLICT (id) DO UPDATE SET name = excluded.name",

@@ -13,6 +13,7 @@ fn settings() -> AccountSettings {
         imap: server("imap.example.se", 993),
         smtp: server("smtp.example.se", 465),
         ca_file: None,
+        allow_plaintext: false,
     }
 }
 
@@ -64,6 +65,57 @@ fn every_earlier_schema_upgrades_to_the_current_one() {
         }
         let db = Db::init(conn).unwrap();
         assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION, "from {start}");
+    }
+}
+
+/// A person's account saved by every earlier version (a plaintext IMAP server, a CA file,
+/// its own SMTP password) reads back the same after the upgrade, and a plaintext server from
+/// before the consent existed must be confirmed again.
+#[test]
+fn an_account_saved_by_every_earlier_version_survives_the_upgrade() {
+    for start in 1..SCHEMA_VERSION {
+        let conn = Connection::open_in_memory().unwrap();
+        for (i, sql) in MIGRATIONS.iter().enumerate().take(start as usize) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", i as i64 + 1)
+                .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security,
+                                   imap_user, smtp_host, smtp_port, smtp_security, smtp_user,
+                                   smtp_own_password, ca_file, created_at)
+             VALUES ('anna@example.se', 'Anna', 'imap.example.se', 143, 'none', 'anna',
+                     'smtp.example.se', 587, 'starttls', 'anna@example.se', 1, '/etc/ca.pem', 1)",
+            [],
+        )
+        .unwrap();
+        let db = Db::init(conn).unwrap();
+        let a = db.account().unwrap().expect("the account is still there");
+        let s = &a.settings;
+        assert_eq!(
+            (s.email.as_str(), s.display_name.as_str()),
+            ("anna@example.se", "Anna"),
+            "from {start}"
+        );
+        assert_eq!(
+            (s.imap.host.as_str(), s.imap.port, s.imap.security),
+            ("imap.example.se", 143, Security::None)
+        );
+        assert_eq!(s.imap.username, "anna");
+        assert_eq!((s.smtp.port, s.smtp.security), (587, Security::Starttls));
+        assert_eq!(
+            s.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/ca.pem"))
+        );
+        assert!(a.smtp_own_password);
+        assert!(
+            !s.allow_plaintext,
+            "from {start}: plaintext must be confirmed again"
+        );
+        assert_eq!(
+            s.check_plaintext().unwrap_err().kind(),
+            crate::ErrorKind::InvalidInput
+        );
     }
 }
 

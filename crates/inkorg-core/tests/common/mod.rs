@@ -95,6 +95,7 @@ impl Servers {
             imap: server(imap_port, imap),
             smtp: server(smtp_port, smtp),
             ca_file: Some(PathBuf::from(self.get("CA_FILE"))),
+            allow_plaintext: false,
         }
     }
 
