@@ -42,6 +42,15 @@ BROWSER_LOG=$BROWSER_DIR/opened.log
 printf '#!/bin/sh\necho "$1" >>"%s"\n' "$BROWSER_LOG" >"$BROWSER_DIR/browser"
 chmod +x "$BROWSER_DIR/browser"
 
+# A page elsewhere that would load if the window let itself be navigated away from the app.
+PHISH_DIR=$BROWSER_DIR/phish
+mkdir -p "$PHISH_DIR"
+echo '<!doctype html><title>phish</title><p>PHISHING PAGE</p>' >"$PHISH_DIR/index.html"
+PHISH_PORT=10888
+python3 -m http.server --bind 127.0.0.1 --directory "$PHISH_DIR" "$PHISH_PORT" >/dev/null 2>&1 &
+PHISH_PID=$!
+PHISH_URL=http://127.0.0.1:$PHISH_PORT/index.html
+
 e2e_body() {
   set -euo pipefail
   local port=4545 native=4546 lang=$1 theme=$2 shots=$3
@@ -62,13 +71,13 @@ e2e_body() {
 }
 export -f e2e_body
 export APP SEEDED NEWEST_SUBJECT IMAP_PORT SMTP_PORT MAIL_USER MAIL_PASSWORD MAILSERVER_ROOT SIMNET \
-  SIM_PASSWORD BROWSER_DIR BROWSER_LOG INKORG_EXTRA_CA="$CA_FILE"
+  SIM_PASSWORD BROWSER_DIR BROWSER_LOG PHISH_URL INKORG_EXTRA_CA="$CA_FILE"
 
 # The display must exist before the private D-Bus session starts, and GTK must not wait on
 # desktop portals that cannot run here; otherwise the WebDriver session hangs.
 Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
 XVFB=$!
-trap 'kill $XVFB 2>/dev/null || true; rm -rf "$BROWSER_DIR"' EXIT
+trap 'kill $XVFB $PHISH_PID 2>/dev/null || true; rm -rf "$BROWSER_DIR"' EXIT
 export DISPLAY=:97 WEBKIT_DISABLE_COMPOSITING_MODE=1 GTK_USE_PORTAL=0 WEBKIT_USE_PORTAL=0 NO_AT_BRIDGE=1
 sleep 1
 

@@ -31,7 +31,7 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAUL
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
 # alice and bob are for people and demos; the others give each test its own mailbox.
-USERS=(alice bob carol dave erin frank gina hugo iris bench e2e)
+USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea bench e2e)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail
@@ -41,12 +41,13 @@ SUBMISSION_PORT=10587 SMTPS_PORT=10465
 # The simulated internet (tests/simnet): its mail hosts resolve to these loopback addresses.
 SIM_ADDR=127.0.2.1 SIM_TRAP=127.0.2.99
 SIM_DOMAINS=(gmail.com autoconf.test wellknown.test ispdb.test mxgoogle.test mxhost.test srv.test
-  guess.test hang.test hostile.test httptrap.test nothing.test)
+  guess.test hang.test hostile.test httptrap.test httpvalid.test nothing.test)
 SIM_NAMES=(imap.gmail.com smtp.gmail.com imap.autoconf.test smtp.autoconf.test mail.wellknown.test
   imap.ispdb.test smtp.ispdb.test imap.mailhost.test smtp.mailhost.test imap.srvhost.test
   smtp.srvhost.test imap.guess.test smtp.guess.test imap.hang.test smtp.hang.test
   imap.hostile.test smtp.hostile.test autoconfig.autoconf.test wellknown.test ispdb.simnet.test
-  autoconfig.mailhost.test autoconfig.hostile.test hostile.test autoconfig.hang.test hang.test)
+  autoconfig.mailhost.test autoconfig.hostile.test hostile.test autoconfig.hang.test hang.test
+  autoconfig.chunked.test)
 
 log() { printf '%s\n' "mailserver: $*" >&2; }
 

@@ -373,13 +373,47 @@ describe('where the password may go', () => {
     await fireEvent.change(screen.getAllByLabelText('SSL')[0]!, { target: { value: 'none' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect((await found('#advanced > [data-kind="invalid_input"] p')).textContent).toBe(
-      'The server has no encryption. Confirm the risk in the box below SSL before Inkorg sends the password unencrypted.');
+      'The server has no encryption. Tick the box that describes the risk before Inkorg sends the password unencrypted.');
     expect(calls.some((c) => c.cmd === 'login')).toBe(false);
     await fireEvent.click(screen.getByLabelText(/I understand that my password and all email are sent unencrypted/));
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(calls.some((c) => c.cmd === 'login')).toBe(true));
     const req = calls.find((c) => c.cmd === 'login')!.args.request as { allowPlaintext: boolean; imap: { security: string } };
     expect(req).toMatchObject({ allowPlaintext: true, imap: { security: 'none' } });
+  });
+
+  it('a CA file is kept with the account only when the person chose it in Advanced settings', async () => {
+    const calls = ipc({}, (cmd) => {
+      if (cmd === 'pick_ca_file') return '/home/eva/company-ca.pem';
+      if (cmd === 'login') return account;
+    });
+    render(App);
+    await typeInto('Email account', 'eva@company.test');
+    await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
+    expect((await found('#ca-file')).textContent).toBe("None: the system's certificates are enough");
+    await fireEvent.click(screen.getByRole('button', { name: 'Choose file…' }));
+    await waitFor(() => expect(document.querySelector('#ca-file')?.textContent).toBe('/home/eva/company-ca.pem'));
+    const hosts = screen.getAllByLabelText('Server');
+    await fireEvent.input(hosts[0]!, { target: { value: 'mail.company.test' } });
+    await fireEvent.input(hosts[1]!, { target: { value: 'mail.company.test' } });
+    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'login')).toBe(true));
+    expect((calls.find((c) => c.cmd === 'login')!.args.request as { caFile?: string }).caFile).toBe('/home/eva/company-ca.pem');
+  });
+
+  it('without a chosen CA file, none is sent', async () => {
+    const calls = ipc({}, (cmd) => (cmd === 'login' ? account : undefined));
+    render(App);
+    await typeInto('Email account', 'eva@company.test');
+    await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
+    const hosts = screen.getAllByLabelText('Server');
+    await fireEvent.input(hosts[0]!, { target: { value: 'mail.company.test' } });
+    await fireEvent.input(hosts[1]!, { target: { value: 'mail.company.test' } });
+    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'login')).toBe(true));
+    expect((calls.find((c) => c.cmd === 'login')!.args.request as { caFile?: string }).caFile).toBeUndefined();
   });
 
   it('a link in an error opens through open_link, never as a raw link in the window', async () => {

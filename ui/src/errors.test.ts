@@ -31,6 +31,7 @@ describe('errors are worded from their kind', () => {
       for (const kind of kinds) {
         const text = describeError({ kind, message: 'raw detail' });
         expect(text, kind).not.toMatch(/^error\./);
+        expect(text, kind).not.toMatch(/[{}]/);
         expect(text.length, kind).toBeGreaterThan(10);
       }
     }
@@ -44,8 +45,8 @@ describe('every error the setup can show has its own words in both languages', (
       'Inkorg hittade ingen server för inkorg.test. Provade: imap.inkorg.test, mail.inkorg.test, inkorg.test (993, 143)',
       'Inkorg found no server for inkorg.test. Tried: imap.inkorg.test, mail.inkorg.test, inkorg.test (993, 143)'],
     [{ kind: 'invalid_input', field: 'plaintext', message: 'raw' },
-      'Servern saknar kryptering. Bekräfta risken i rutan under SSL innan Inkorg skickar lösenordet okrypterat.',
-      'The server has no encryption. Confirm the risk in the box below SSL before Inkorg sends the password unencrypted.'],
+      'Servern saknar kryptering. Kryssa i rutan som beskriver risken innan Inkorg skickar lösenordet okrypterat.',
+      'The server has no encryption. Tick the box that describes the risk before Inkorg sends the password unencrypted.'],
     [{ kind: 'invalid_input', field: 'saved_password', message: 'raw' },
       'Inställningarna för inkommande server har ändrats, så det sparade lösenordet skickas inte dit. Skriv lösenordet.',
       "The incoming server's settings changed, so the saved password is not sent there. Type the password."],

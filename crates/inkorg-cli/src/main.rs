@@ -419,6 +419,8 @@ async fn list(
         println!("{text}");
         return Ok(());
     }
+    // Shown text without bidi controls, invisible characters or terminal escapes.
+    use inkorg_core::text::for_display;
     for m in &messages {
         let from = if m.from_name.is_empty() {
             &m.from_addr
@@ -430,8 +432,8 @@ async fn list(
             format_date(m.date),
             if m.seen { ' ' } else { '*' },
             if m.has_attachment { '@' } else { ' ' },
-            truncate(from, 24),
-            m.subject
+            truncate(&for_display(from), 24),
+            for_display(&m.subject)
         );
     }
     Ok(())

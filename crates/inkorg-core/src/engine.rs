@@ -100,7 +100,20 @@ pub struct Engine {
     /// private CA, the tests'), never stored with the account.
     extra_ca: Option<PathBuf>,
     /// What the last "Next" found, so "Log in" signs in to exactly those servers.
-    detection: std::sync::Mutex<Option<Detection>>,
+    detection: std::sync::Mutex<Option<Remembered>>,
+}
+
+/// A detection and, once both servers accepted it, a digest of the password that did, so
+/// that `save_detected` saves exactly the password that was verified.
+#[derive(Clone)]
+struct Remembered {
+    detection: Detection,
+    verified_with: Option<[u8; 32]>,
+}
+
+fn digest(password: &str) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(password.as_bytes()).into()
 }
 
 /// The key of Email options' General tab in the preferences table.
@@ -172,7 +185,10 @@ impl Engine {
         stage: &(dyn Fn(Stage) + Sync),
     ) -> Result<Detection> {
         let d = detect::find(email, cfg, stage).await?;
-        *self.last_detection() = Some(d.clone());
+        *self.last_detection() = Some(Remembered {
+            detection: d.clone(),
+            verified_with: None,
+        });
         Ok(d)
     }
 
@@ -190,13 +206,17 @@ impl Engine {
         if password.is_empty() {
             return Err(Error::invalid("password", "the password is empty"));
         }
-        let mut d = self.detected(email)?;
+        let mut d = self.detected(email)?.detection;
         detect::verify(&mut d, password, cfg, trust_found_hosts, stage).await;
-        *self.last_detection() = Some(d.clone());
+        *self.last_detection() = Some(Remembered {
+            detection: d.clone(),
+            verified_with: d.verified().then(|| digest(password)),
+        });
         Ok(d)
     }
 
-    /// Saves the account that [`Engine::verify_detected`] verified, with that password.
+    /// Saves the account that [`Engine::verify_detected`] verified, with the password that was
+    /// verified (any other is refused).
     /// `ca_file` is one the person chose (the CLI's `--ca-file`); the app passes none.
     pub async fn save_detected(
         &self,
@@ -205,11 +225,17 @@ impl Engine {
         password: &str,
         ca_file: Option<PathBuf>,
     ) -> Result<LoginOutcome> {
-        let d = self.detected(email)?;
-        let settings = d
+        let r = self.detected(email)?;
+        let settings = r
+            .detection
             .account_settings(display_name, ca_file)
-            .filter(|_| d.verified())
-            .ok_or_else(|| Error::invalid("detection", "sign in to both servers first"))?
+            .filter(|_| r.verified_with == Some(digest(password)))
+            .ok_or_else(|| {
+                Error::invalid(
+                    "detection",
+                    "sign in to both servers with this password first",
+                )
+            })?
             .validated()?;
         let creds = Credentials {
             imap_password: password.to_string(),
@@ -223,17 +249,17 @@ impl Engine {
         Ok(outcome)
     }
 
-    fn last_detection(&self) -> std::sync::MutexGuard<'_, Option<Detection>> {
+    fn last_detection(&self) -> std::sync::MutexGuard<'_, Option<Remembered>> {
         self.detection
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn detected(&self, email: &str) -> Result<Detection> {
+    fn detected(&self, email: &str) -> Result<Remembered> {
         let email = normalize_email(email)?;
         self.last_detection()
             .clone()
-            .filter(|d| d.email == email)
+            .filter(|r| r.detection.email == email)
             .ok_or_else(|| {
                 Error::invalid(
                     "detection",

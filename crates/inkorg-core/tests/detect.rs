@@ -328,3 +328,61 @@ async fn a_wrong_password_is_reported_after_at_most_two_user_names() {
         assert!(matches!(r.settings.as_ref().unwrap().port, 993 | 465));
     }
 }
+
+/// The setup's "Next" then "Log in", through the engine: the servers signed in to and saved
+/// are exactly those found, and only the password that was verified is saved.
+#[tokio::test]
+async fn log_in_saves_exactly_what_next_found_with_the_verified_password() {
+    if !enabled() {
+        return;
+    }
+    let pw = password();
+    let dir = tempfile::tempdir().unwrap();
+    let mut engine = inkorg_core::Engine::open(dir.path()).await.unwrap();
+    engine
+        .set_extra_ca(std::env::var_os("INKORG_EXTRA_CA").map(Into::into))
+        .unwrap();
+    let cfg = DetectConfig::from_env().unwrap();
+    let quiet = |_: inkorg_core::detect::Stage| {};
+
+    // Log in before Next, or for another address: refused.
+    let err = engine
+        .verify_detected("eva@autoconf.test", &pw, &cfg, false, &quiet)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+
+    let shown = engine
+        .detect("eva@autoconf.test", &cfg, &quiet)
+        .await
+        .unwrap();
+    assert!(!shown.incoming.verified, "Next signs in nowhere");
+    let d = engine
+        .verify_detected("eva@autoconf.test", &pw, &cfg, false, &quiet)
+        .await
+        .unwrap();
+    assert!(d.verified(), "{}", explain(&d));
+    assert_eq!(
+        d.incoming.settings.as_ref().unwrap().host,
+        shown.incoming.settings.as_ref().unwrap().host
+    );
+    // A password other than the verified one is not saved.
+    let err = engine
+        .save_detected("eva@autoconf.test", "Eva", "another-password", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    assert!(engine.status().await.is_err(), "nothing saved");
+    let saved = engine
+        .save_detected("eva@autoconf.test", "Eva", &pw, None)
+        .await
+        .unwrap();
+    assert_eq!(saved.settings.imap.host, "imap.autoconf.test");
+    assert_eq!(
+        saved.settings.ca_file, None,
+        "INKORG_EXTRA_CA is never stored"
+    );
+    // Syncing works with the CA of this run alone.
+    engine.sync(|_| {}).await.unwrap();
+    engine.logout().await.unwrap();
+}
