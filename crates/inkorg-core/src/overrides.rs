@@ -26,9 +26,12 @@ impl Overrides {
     /// Reads the variables. One that cannot be used is left out, with the reason in the
     /// second list, so a typo never stops the app from starting.
     pub fn from_env() -> (Overrides, Vec<String>) {
+        Overrides::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> (Overrides, Vec<String>) {
         let var = |name: &str| {
-            std::env::var(name)
-                .ok()
+            lookup(name)
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
@@ -93,5 +96,59 @@ impl Overrides {
             ));
         }
         (!parts.is_empty()).then(|| format!("overrides active: {}", parts.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(vars: &[(&str, &str)]) -> (Overrides, Vec<String>) {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Overrides::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn none_set_means_nothing_to_say() {
+        let (o, refused) = read(&[]);
+        assert!(o.describe().is_none() && refused.is_empty());
+    }
+
+    #[test]
+    fn active_overrides_are_named_in_one_line() {
+        let (o, refused) = read(&[
+            ("INKORG_DNS_SERVER", "127.0.0.1:10053"),
+            ("INKORG_ISPDB_URL", "https://ispdb.example/v1.1/"),
+        ]);
+        assert!(refused.is_empty(), "{refused:?}");
+        let line = o.describe().unwrap();
+        assert!(line.contains("INKORG_DNS_SERVER=127.0.0.1:10053"), "{line}");
+        assert!(
+            line.contains("INKORG_ISPDB_URL=https://ispdb.example/v1.1/"),
+            "{line}"
+        );
+        assert_eq!(
+            o.detect_config().unwrap().ispdb_url,
+            "https://ispdb.example/v1.1/"
+        );
+    }
+
+    #[test]
+    fn an_http_ispdb_elsewhere_and_a_missing_ca_file_are_refused_with_the_reason() {
+        let (o, refused) = read(&[
+            ("INKORG_ISPDB_URL", "http://ispdb.example/v1.1/"),
+            ("INKORG_EXTRA_CA", "/nonexistent/ca.pem"),
+            ("INKORG_DNS_SERVER", "dns.example"),
+        ]);
+        assert!(o.ispdb_url.is_none() && o.extra_ca.is_none() && o.dns_server.is_none());
+        assert_eq!(refused.len(), 3, "{refused:?}");
+        assert!(
+            refused.iter().any(|r| r.contains("must be https")),
+            "{refused:?}"
+        );
+        assert!(o.describe().is_none());
     }
 }

@@ -563,3 +563,32 @@ async fn a_plaintext_server_needs_a_confirmation_that_is_kept_with_the_account()
     assert!(!keyring_has(&e, &s).await);
     assert!(matches!(e.status().await, Err(Error::NotLoggedIn)));
 }
+
+/// A password saved by an earlier version (its keyring entry named without the server) still
+/// works after the upgrade and moves to the server-scoped name on first use.
+#[tokio::test]
+async fn a_password_saved_before_server_scoped_names_keeps_working() {
+    let Some(srv) = servers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let settings = srv.settings("mia");
+    e.login(&settings, &srv.creds(), &[]).await.unwrap();
+    // Put the password back under the old name only.
+    let s = settings.validated().unwrap();
+    let current = SecretRef::new(e.profile(), &s.email, Role::Imap, &s.imap);
+    secrets::delete(&current).await.unwrap();
+    let legacy = format!("{} (incoming, profile {})", s.email, e.profile());
+    keyring::Entry::new("Inkorg", &legacy)
+        .unwrap()
+        .set_password(&srv.password())
+        .unwrap();
+    e.sync(|_| {}).await.unwrap();
+    assert!(keyring_has(&e, &settings).await, "moved to the new name");
+    assert!(matches!(
+        keyring::Entry::new("Inkorg", &legacy)
+            .unwrap()
+            .get_password(),
+        Err(keyring::Error::NoEntry)
+    ));
+    e.logout().await.unwrap();
+}
