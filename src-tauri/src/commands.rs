@@ -32,9 +32,7 @@ pub async fn detect(
     email: String,
     on_stage: Channel<DetectStageDto>,
 ) -> Result<DetectionDto> {
-    let stage = |s: inkorg_core::detect::Stage| {
-        let _ = on_stage.send(s.into());
-    };
+    let stage = stage_to(&on_stage);
     Ok(state
         .engine
         .detect(&email, &state.detect, &stage)
@@ -53,14 +51,19 @@ pub async fn verify_detected(
     trust_found_hosts: bool,
     on_stage: Channel<DetectStageDto>,
 ) -> Result<DetectionDto> {
-    let stage = |s: inkorg_core::detect::Stage| {
-        let _ = on_stage.send(s.into());
-    };
+    let stage = stage_to(&on_stage);
     Ok(state
         .engine
         .verify_detected(&email, &password, &state.detect, trust_found_hosts, &stage)
         .await?
         .into())
+}
+
+/// Reports detection's stage on the UI's channel (a closed channel is ignored).
+fn stage_to(channel: &Channel<DetectStageDto>) -> impl Fn(inkorg_core::detect::Stage) + Sync + '_ {
+    move |s| {
+        let _ = channel.send(s.into());
+    }
 }
 
 /// Saves the account `verify_detected` verified (both servers signed in), with that password.

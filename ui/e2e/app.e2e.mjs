@@ -65,14 +65,22 @@ const $ = (css) => driver.findElement(By.css(css));
 const $$ = (css) => driver.findElements(By.css(css));
 const wait = (css, ms = 20000) => driver.wait(until.elementLocated(By.css(css)), ms, `waiting for ${css}`);
 
-async function type(css, text) {
+/** The element, scrolled into the middle of its scrolling dialog first: WebKitWebDriver does
+ * not always scroll inside a scrolled modal by itself (ElementNotInteractable). */
+async function visible(css) {
   const el = await wait(css);
+  await driver.executeScript('arguments[0].scrollIntoView({ block: "center" })', el);
+  return el;
+}
+
+async function type(css, text) {
+  const el = await visible(css);
   await el.clear();
   await el.sendKeys(text);
 }
 
 async function click(css) {
-  await (await wait(css)).click();
+  await (await visible(css)).click();
 }
 
 async function text(css) {

@@ -99,6 +99,14 @@ async function typeInto(label: string, value: string) {
   await fireEvent.input(await screen.findByLabelText(label), { target: { value } });
 }
 
+/** Advanced settings: the same host for both servers, and the incoming password. */
+async function fillServers(host: string) {
+  const hosts = screen.getAllByLabelText('Server');
+  await fireEvent.input(hosts[0]!, { target: { value: host } });
+  await fireEvent.input(hosts[1]!, { target: { value: host } });
+  await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+}
+
 describe('first run, in the language of the system', () => {
   it('opens "Konfigurera e-postkonto" with the help page terms when the OS is Swedish', async () => {
     ipc({ system: 'sv-SE' });
@@ -366,10 +374,7 @@ describe('where the password may go', () => {
     render(App);
     await typeInto('Email account', 'eva@plain.test');
     await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
-    const hosts = screen.getAllByLabelText('Server');
-    await fireEvent.input(hosts[0]!, { target: { value: 'mail.plain.test' } });
-    await fireEvent.input(hosts[1]!, { target: { value: 'mail.plain.test' } });
-    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fillServers('mail.plain.test');
     await fireEvent.change(screen.getAllByLabelText('SSL')[0]!, { target: { value: 'none' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect((await found('#advanced > [data-kind="invalid_input"] p')).textContent).toBe(
@@ -393,10 +398,7 @@ describe('where the password may go', () => {
     expect((await found('#ca-file')).textContent).toBe("None: the system's certificates are enough");
     await fireEvent.click(screen.getByRole('button', { name: 'Choose file…' }));
     await waitFor(() => expect(document.querySelector('#ca-file')?.textContent).toBe('/home/eva/company-ca.pem'));
-    const hosts = screen.getAllByLabelText('Server');
-    await fireEvent.input(hosts[0]!, { target: { value: 'mail.company.test' } });
-    await fireEvent.input(hosts[1]!, { target: { value: 'mail.company.test' } });
-    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fillServers('mail.company.test');
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(calls.some((c) => c.cmd === 'login')).toBe(true));
     expect((calls.find((c) => c.cmd === 'login')!.args.request as { caFile?: string }).caFile).toBe('/home/eva/company-ca.pem');
@@ -407,10 +409,7 @@ describe('where the password may go', () => {
     render(App);
     await typeInto('Email account', 'eva@company.test');
     await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
-    const hosts = screen.getAllByLabelText('Server');
-    await fireEvent.input(hosts[0]!, { target: { value: 'mail.company.test' } });
-    await fireEvent.input(hosts[1]!, { target: { value: 'mail.company.test' } });
-    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fillServers('mail.company.test');
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await waitFor(() => expect(calls.some((c) => c.cmd === 'login')).toBe(true));
     expect((calls.find((c) => c.cmd === 'login')!.args.request as { caFile?: string }).caFile).toBeUndefined();
@@ -423,10 +422,7 @@ describe('where the password may go', () => {
     render(App);
     await typeInto('Email account', 'eva@link.test');
     await fireEvent.click(screen.getByRole('button', { name: 'Advanced settings' }));
-    const hosts = screen.getAllByLabelText('Server');
-    await fireEvent.input(hosts[0]!, { target: { value: 'mail.link.test' } });
-    await fireEvent.input(hosts[1]!, { target: { value: 'mail.link.test' } });
-    await fireEvent.input(screen.getAllByLabelText('Password')[0]!, { target: { value: 'pw' } });
+    await fillServers('mail.link.test');
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     const box = await found('[role="alert"][data-kind="cannot_connect"]');
     expect(box.querySelector('a')).toBeNull();

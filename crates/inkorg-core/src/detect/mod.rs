@@ -591,35 +591,31 @@ async fn verify_inner(
     };
     let allowed = |r: &ServerReport| trust_found_hosts || !r.needs_confirmation;
     let (go_in, go_out) = (allowed(&d.incoming), allowed(&d.outgoing));
-    let (incoming, outgoing) = (&mut d.incoming, &mut d.outgoing);
-    let v_imap = async {
-        if go_in {
-            sign_in(
-                Protocol::Imap,
-                incoming,
-                &email,
-                &local,
-                password,
-                &trust,
-                timeouts,
-            )
-            .await
-        }
-    };
-    let v_smtp = async {
-        if go_out {
-            sign_in(
-                Protocol::Smtp,
-                outgoing,
-                &email,
-                &local,
-                password,
-                &trust,
-                timeouts,
-            )
-            .await
-        }
-    };
+    let (email, local) = (email.as_str(), local.as_str());
+    let v_imap = only_if(
+        go_in,
+        sign_in(
+            Protocol::Imap,
+            &mut d.incoming,
+            email,
+            local,
+            password,
+            &trust,
+            timeouts,
+        ),
+    );
+    let v_smtp = only_if(
+        go_out,
+        sign_in(
+            Protocol::Smtp,
+            &mut d.outgoing,
+            email,
+            local,
+            password,
+            &trust,
+            timeouts,
+        ),
+    );
     let both = async { tokio::join!(v_imap, v_smtp) };
     if tokio::time::timeout_at(deadline, both).await.is_err() {
         for r in [&mut d.incoming, &mut d.outgoing] {
@@ -633,6 +629,13 @@ async fn verify_inner(
     }
     if d.incoming.verified && d.outgoing.verified {
         d.verified_ms = Some(t0.elapsed().as_millis() as u64);
+    }
+}
+
+/// Runs `f` (a future does nothing until awaited) only when `go`.
+async fn only_if(go: bool, f: impl Future<Output = ()>) {
+    if go {
+        f.await
     }
 }
 
