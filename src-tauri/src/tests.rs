@@ -201,3 +201,28 @@ fn the_window_shows_only_the_apps_own_pages() {
         assert!(!own_page(&url(bad)), "{bad}");
     }
 }
+
+#[test]
+fn a_subject_or_sender_with_bidi_overrides_reaches_the_ui_neutralised() {
+    let m = inkorg_core::MessageSummary {
+        uid: 1,
+        flags: Vec::new(),
+        seen: false,
+        flagged: false,
+        from_name: "Banken\u{202E}moc.evil".into(),
+        from_addr: "kund\u{200B}tjanst@bank.example".into(),
+        to: "eva@example.se".into(),
+        cc: String::new(),
+        subject: "Faktura\u{2067}exe.pdf\u{2069} bifogad".into(),
+        date: 0,
+        size: None,
+        message_id: None,
+        in_reply_to: None,
+        references: String::new(),
+        has_attachment: true,
+    };
+    let dto = crate::dto::MessageDto::from(m);
+    assert_eq!(dto.from_name, "Bankenmoc.evil");
+    assert_eq!(dto.from_addr, "kundtjanst@bank.example");
+    assert_eq!(dto.subject, "Fakturaexe.pdf bifogad");
+}

@@ -443,6 +443,7 @@ describe('the inbox', () => {
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     expect(screen.getByRole('heading', { name: 'Möte om kräftskivan #1' })).toBeTruthy();
+    expect(document.querySelector('#message-from')?.textContent).toBe('Åsa Öberg <asa@example.se>');
   });
 
   it('a sync that cannot sign in shows a banner with Log in again; the mail stays readable', async () => {
