@@ -54,16 +54,21 @@ fn a_new_database_gets_every_migration_and_reopening_changes_nothing() {
     assert_eq!(mode, "wal");
 }
 
+/// A database as version `version` of the schema left it.
+fn schema_at(version: i64) -> Connection {
+    let conn = Connection::open_in_memory().unwrap();
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(version as usize) {
+        conn.execute_batch(sql).unwrap();
+        conn.pragma_update(None, "user_version", i as i64 + 1)
+            .unwrap();
+    }
+    conn
+}
+
 #[test]
 fn every_earlier_schema_upgrades_to_the_current_one() {
     for start in 0..SCHEMA_VERSION {
-        let conn = Connection::open_in_memory().unwrap();
-        for (i, sql) in MIGRATIONS.iter().enumerate().take(start as usize) {
-            conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", i as i64 + 1)
-                .unwrap();
-        }
-        let db = Db::init(conn).unwrap();
+        let db = Db::init(schema_at(start)).unwrap();
         assert_eq!(db.schema_version().unwrap(), SCHEMA_VERSION, "from {start}");
     }
 }
@@ -74,12 +79,7 @@ fn every_earlier_schema_upgrades_to_the_current_one() {
 #[test]
 fn an_account_saved_by_every_earlier_version_survives_the_upgrade() {
     for start in 1..SCHEMA_VERSION {
-        let conn = Connection::open_in_memory().unwrap();
-        for (i, sql) in MIGRATIONS.iter().enumerate().take(start as usize) {
-            conn.execute_batch(sql).unwrap();
-            conn.pragma_update(None, "user_version", i as i64 + 1)
-                .unwrap();
-        }
+        let conn = schema_at(start);
         conn.execute(
             "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security,
                                    imap_user, smtp_host, smtp_port, smtp_security, smtp_user,
