@@ -3,9 +3,11 @@
 //! First sync: newest first, in growing batches by sequence number, each batch committed at
 //! once, so the newest mail is listed while older mail still arrives. Later syncs: only UIDs
 //! above the highest stored one, flag changes since the stored HIGHESTMODSEQ (CONDSTORE) or a
-//! cheap flag scan where CONDSTORE is missing, and expunged UIDs removed (found with one
-//! `UID SEARCH ALL`, only when the counts say something was expunged). A changed UIDVALIDITY
-//! drops the folder's stored messages and syncs it again, so nothing is duplicated.
+//! cheap flag scan where CONDSTORE is missing, and, only when the local count differs from the
+//! server's, one `UID SEARCH ALL` that finds both what was expunged (removed locally) and what
+//! is missing locally (fetched: the older range of a first sync that was interrupted, by a
+//! crash, a cut connection or a kill, so nothing is lost for good). A changed UIDVALIDITY drops
+//! the folder's stored messages and syncs it again, so nothing is duplicated.
 
 use futures::TryStreamExt;
 use serde::Serialize;
@@ -135,16 +137,11 @@ impl FolderSync<'_> {
                     .flag_changes(folder, folder_id, max, stored.highestmodseq, progress)
                     .await?;
                 let local_count = local.len() as u32 + report.new;
-                report.expunged = self
-                    .expunges(
-                        folder,
-                        folder_id,
-                        local,
-                        mailbox.exists,
-                        local_count,
-                        progress,
-                    )
-                    .await?;
+                if local_count != mailbox.exists {
+                    let (gone, filled) = self.reconcile(folder, folder_id, progress).await?;
+                    report.expunged = gone;
+                    report.new += filled;
+                }
             }
         }
 
@@ -275,35 +272,47 @@ impl FolderSync<'_> {
         Ok(changed)
     }
 
-    async fn expunges(
+    /// The counts differ: compares the UIDs. Removes what the server expunged and fetches what
+    /// is missing here, newest first. Returns (removed, fetched).
+    async fn reconcile(
         &mut self,
         folder: &str,
         folder_id: i64,
-        local_before: Vec<u32>,
-        exists: u32,
-        local_count: u32,
         progress: &(dyn Fn(SyncProgress) + Sync),
-    ) -> Result<u32> {
-        // Local UIDs are a superset of the server's: equal counts mean nothing was expunged.
-        if local_count <= exists {
-            return Ok(0);
-        }
+    ) -> Result<(u32, u32)> {
         let ep = self.endpoint.clone();
         let search = self.session.uid_search("ALL");
         let on_server: HashSet<u32> = tokio::time::timeout(self.timeouts.fetch, search)
             .await
             .map_err(|_| protocol_error(&ep, "UID SEARCH did not finish in time"))?
             .map_err(|e| map_imap_error(&ep, e))?;
-        let gone: Vec<u32> = local_before
+        let local: HashSet<u32> = self
+            .store
+            .call(move |db| db.local_uids(folder_id))
+            .await?
             .into_iter()
-            .filter(|u| !on_server.contains(u))
             .collect();
-        let n = self
+        let gone: Vec<u32> = local.difference(&on_server).copied().collect();
+        let mut missing: Vec<u32> = on_server.difference(&local).copied().collect();
+        let removed = self
             .store
             .call(move |db| db.delete_uids(folder_id, &gone))
             .await? as u32;
-        emit(progress, folder, SyncPhase::Expunges, n, n);
-        Ok(n)
+        emit(progress, folder, SyncPhase::Expunges, removed, removed);
+
+        missing.sort_unstable_by(|a, b| b.cmp(a));
+        let total = missing.len() as u32;
+        let query = self.query();
+        let mut fetched = 0;
+        for chunk in missing.chunks(MAX_BATCH as usize) {
+            let msgs = self.fetch(true, &uid_set(chunk), &query, None).await?;
+            fetched += msgs.len() as u32;
+            self.store
+                .call(move |db| db.insert_messages(folder_id, &msgs))
+                .await?;
+            emit(progress, folder, SyncPhase::Headers, fetched, total);
+        }
+        Ok((removed, fetched))
     }
 
     async fn raw_fetch(
@@ -349,6 +358,30 @@ impl FolderSync<'_> {
             .await
             .map_err(|e| protocol_error(self.endpoint, format!("decoding headers: {e}")))
     }
+}
+
+/// An IMAP UID set for `uids` (any order), with runs written as ranges: `7,5:3,1`.
+fn uid_set(uids: &[u32]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
 }
 
 fn emit(
@@ -401,4 +434,17 @@ fn flags_of(f: &async_imap::types::Fetch) -> Vec<String> {
             Flag::Custom(c) => Some(c.to_string()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uid_set;
+
+    #[test]
+    fn uid_sets_join_runs_into_ranges() {
+        assert_eq!(uid_set(&[7, 5, 4, 3, 1]), "1,3:5,7");
+        assert_eq!(uid_set(&[2]), "2");
+        assert_eq!(uid_set(&[10, 9, 9, 8, 20, 21]), "8:10,20:21");
+        assert_eq!(uid_set(&[]), "");
+    }
 }
