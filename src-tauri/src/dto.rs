@@ -127,7 +127,12 @@ impl LoginRequest {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct FolderDto {
+    /// The server's name: what `list_messages` takes.
     pub name: String,
+    /// The name as a person reads it (decoded from IMAP's modified UTF-7).
+    pub display_name: String,
+    #[ts(optional)]
+    pub role: Option<RoleDto>,
     #[ts(optional)]
     pub special_use: Option<String>,
     pub total: u32,
@@ -140,11 +145,40 @@ pub struct FolderDto {
 impl From<FolderInfo> for FolderDto {
     fn from(f: FolderInfo) -> Self {
         FolderDto {
+            display_name: for_display(&f.display_name),
+            role: f.role.map(Into::into),
             name: f.name,
             special_use: f.special_use,
             total: f.total,
             unread: f.unread,
             last_sync: f.last_sync,
+        }
+    }
+}
+
+/// What a folder is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum RoleDto {
+    Inbox,
+    Drafts,
+    Sent,
+    Archive,
+    Junk,
+    Trash,
+}
+
+impl From<inkorg_core::Role> for RoleDto {
+    fn from(r: inkorg_core::Role) -> Self {
+        use inkorg_core::Role;
+        match r {
+            Role::Inbox => RoleDto::Inbox,
+            Role::Drafts => RoleDto::Drafts,
+            Role::Sent => RoleDto::Sent,
+            Role::Archive => RoleDto::Archive,
+            Role::Junk => RoleDto::Junk,
+            Role::Trash => RoleDto::Trash,
         }
     }
 }

@@ -16,7 +16,7 @@ const account: AccountDto = {
   displayName: 'Alice',
   imap: { host: 'localhost', port: 10993, security: 'tls', username: 'alice@inkorg.test' },
   smtp: { host: 'localhost', port: 10587, security: 'starttls', username: 'alice@inkorg.test' },
-  folders: [{ name: 'INBOX', total: 3, unread: 1 }],
+  folders: [{ name: 'INBOX', displayName: 'INBOX', role: 'inbox', total: 3, unread: 1 }],
   allowPlaintext: false,
 };
 
@@ -444,6 +444,24 @@ describe('the inbox', () => {
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     expect(screen.getByRole('heading', { name: 'Möte om kräftskivan #1' })).toBeTruthy();
     expect(document.querySelector('#message-from')?.textContent).toBe('Åsa Öberg <asa@example.se>');
+  });
+
+  it('the folder picker lists the roles first in the language, then the rest decoded by name', async () => {
+    const folders = [
+      { name: 'R&AOQ-kningar', displayName: 'Räkningar', total: 0, unread: 0 },
+      { name: 'Papperskorg', displayName: 'Papperskorg', role: 'trash' as const, total: 0, unread: 0 },
+      { name: 'Sent Items', displayName: 'Sent Items', role: 'sent' as const, total: 4, unread: 0 },
+      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1 },
+      { name: 'Arbete', displayName: 'Arbete', total: 0, unread: 2 },
+    ];
+    const calls = ipc({ account: { ...account, folders }, system: 'sv-SE' }, (cmd) => (cmd === 'list_folders' ? folders : undefined));
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('#folder option').length).toBe(5));
+    const options = [...document.querySelectorAll<HTMLOptionElement>('#folder option')];
+    expect(options.map((o) => o.textContent)).toEqual(['Inkorg (1)', 'Skickat', 'Papperskorg', 'Arbete (2)', 'Räkningar']);
+    // The server's own name is what the list asks for.
+    await fireEvent.change(document.querySelector('#folder')!, { target: { value: 'R&AOQ-kningar' } });
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'list_messages' && c.args.folder === 'R&AOQ-kningar')).toBe(true));
   });
 
   it('a sync that cannot sign in shows a banner with Log in again; the mail stays readable', async () => {

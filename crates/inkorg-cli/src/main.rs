@@ -50,6 +50,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The folders from the local store, with their roles (inbox, sent, drafts …) and counts.
+    Folders {
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the account, its servers and folders.
     Status {
         #[arg(long)]
@@ -204,6 +209,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
             json,
         } => list(&engine, &folder, limit, offset, json).await,
         Command::Status { json } => status(&engine, json, &overrides).await,
+        Command::Folders { json } => folders(&engine, json).await,
         Command::Send {
             to,
             cc,
@@ -434,6 +440,30 @@ async fn list(
             if m.has_attachment { '@' } else { ' ' },
             truncate(&for_display(from), 24),
             for_display(&m.subject)
+        );
+    }
+    Ok(())
+}
+
+async fn folders(engine: &Engine, json: bool) -> Result<(), Error> {
+    let folders = engine.folders().await?;
+    if json {
+        let text =
+            serde_json::to_string_pretty(&folders).map_err(|e| Error::Storage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    for f in &folders {
+        let role = f
+            .role
+            .map(|r| format!("{r:?}").to_lowercase())
+            .unwrap_or_default();
+        println!(
+            "{:<30} {:<8} {:>6} messages, {:>5} unread",
+            inkorg_core::text::for_display(&f.display_name),
+            role,
+            f.total,
+            f.unread
         );
     }
     Ok(())

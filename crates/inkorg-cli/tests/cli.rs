@@ -138,6 +138,14 @@ fn login_sync_list_status_logout_as_a_person_would() {
     let o = cli(dir.path(), &["status"], "");
     assert!(String::from_utf8_lossy(&o.stdout).contains("INBOX"));
 
+    // The folders with their roles: INBOX, and Dovecot's special-use folders.
+    let o = cli(dir.path(), &["folders", "--json"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let folders: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let inbox = folders.iter().find(|f| f["name"] == "INBOX").unwrap();
+    assert_eq!(inbox["role"], "inbox");
+    assert_eq!(inbox["total"], 30);
+
     let o = cli(dir.path(), &["list", "--folder", "Nope"], "");
     assert_eq!(o.status.code(), Some(13), "unknown folder: {}", stderr(&o));
 

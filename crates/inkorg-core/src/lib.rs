@@ -6,6 +6,7 @@
 pub mod detect;
 pub mod engine;
 pub mod error;
+pub mod folders;
 pub mod imap;
 pub mod mime;
 pub mod net;
@@ -22,6 +23,7 @@ pub mod tls;
 
 pub use engine::{default_data_dir, Credentials, Engine, LoginOutcome, OutgoingMessage, Status};
 pub use error::{BlockReason, Endpoint, Error, ErrorKind, Protocol, Result};
+pub use folders::Role;
 pub use overrides::Overrides;
 pub use personal::{ContactCard, Language, Preferences};
 pub use settings::{AccountSettings, Security, ServerSettings};

@@ -277,6 +277,26 @@ async fn a_new_uidvalidity_resyncs_the_folder_without_duplicates() {
         .unwrap();
     let first = e.sync(|_| {}).await.unwrap();
     assert_eq!(first.total, 40);
+    // Dovecot's SPECIAL-USE folders get their roles.
+    let roles: Vec<(String, Option<inkorg_core::Role>)> = e
+        .folders()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.name, f.role))
+        .collect();
+    use inkorg_core::Role;
+    for (name, role) in [
+        ("INBOX", Role::Inbox),
+        ("Sent", Role::Sent),
+        ("Drafts", Role::Drafts),
+        ("Trash", Role::Trash),
+    ] {
+        assert!(
+            roles.contains(&(name.to_string(), Some(role))),
+            "{name}: {roles:?}"
+        );
+    }
     let before = e
         .folders()
         .await

@@ -43,7 +43,13 @@ pub struct StoredAccount {
 pub struct FolderInfo {
     #[serde(skip)]
     pub id: i64,
+    /// The server's name (modified UTF-7): the key for every IMAP command.
     pub name: String,
+    /// The name as a person reads it ("Räkningar" for `R&AOQ-kningar`).
+    pub display_name: String,
+    /// Inbox, Sent, Drafts … from SPECIAL-USE or the folder's name.
+    pub role: Option<crate::folders::Role>,
+    pub delimiter: Option<String>,
     pub special_use: Option<String>,
     pub selectable: bool,
     pub uidvalidity: Option<u32>,
@@ -440,15 +446,22 @@ impl Db {
             "SELECT f.id, f.name, f.special_use, f.selectable, f.uidvalidity, f.uidnext,
                     f.highestmodseq, f.last_sync,
                     (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
-                    (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0)
+                    (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
+                    f.delimiter
              FROM folders f WHERE f.account_id = ?1
              ORDER BY f.name <> 'INBOX', f.name",
         )?;
         let rows = st.query_map(params![account_id], |r| {
+            let name: String = r.get(1)?;
+            let special_use: Option<String> = r.get(2)?;
+            let delimiter: Option<String> = r.get(10)?;
             Ok(FolderInfo {
                 id: r.get(0)?,
-                name: r.get(1)?,
-                special_use: r.get(2)?,
+                display_name: crate::folders::decode_name(&name),
+                role: crate::folders::role_of(&name, special_use.as_deref(), delimiter.as_deref()),
+                name,
+                delimiter,
+                special_use,
                 selectable: r.get(3)?,
                 uidvalidity: r.get(4)?,
                 uidnext: r.get(5)?,
