@@ -182,8 +182,12 @@ fn one_line(e: &Error) -> String {
 }
 
 async fn run(cli: Cli) -> Result<(), Error> {
-    // The environment's overrides; `status` names them (stderr stays one line per error).
-    let (overrides, _) = inkorg_core::Overrides::from_env();
+    // The environment's overrides; `status` names them (stderr stays one line per error). One
+    // that cannot be used is said, never dropped unseen.
+    let (overrides, refused) = inkorg_core::Overrides::from_env();
+    for r in &refused {
+        eprintln!("inkorg-cli: {r}");
+    }
     if let Some(dns) = cli.dns_server.as_deref().filter(|d| !d.trim().is_empty()) {
         let addr = inkorg_core::net::parse_dns_server(dns).map_err(|m| Error::InvalidInput {
             field: "dns_server".into(),

@@ -568,7 +568,7 @@ async fn a_failed_database_write_at_login_leaves_no_keyring_entry() {
 
 /// "Security: none" is used only with the person's explicit, stored confirmation.
 #[tokio::test]
-async fn a_plaintext_server_needs_a_confirmation_that_is_kept_with_the_account() {
+async fn a_plaintext_server_is_refused_without_the_persons_yes() {
     let Some(srv) = servers() else { return };
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path()).await;

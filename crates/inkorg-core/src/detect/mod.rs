@@ -576,9 +576,10 @@ async fn verify_inner(
         }
     }
     d.verified_ms = None;
+    let allowed = |r: &ServerReport| trust_found_hosts || !r.needs_confirmation;
     if [&d.incoming, &d.outgoing]
         .iter()
-        .all(|r| r.settings.is_none() || (r.needs_confirmation && !trust_found_hosts))
+        .all(|r| r.settings.is_none() || !allowed(r))
     {
         return;
     }
@@ -589,7 +590,6 @@ async fn verify_inner(
         command: Duration::from_secs(8),
         fetch: Duration::from_secs(8),
     };
-    let allowed = |r: &ServerReport| trust_found_hosts || !r.needs_confirmation;
     let (go_in, go_out) = (allowed(&d.incoming), allowed(&d.outgoing));
     let (email, local) = (email.as_str(), local.as_str());
     let v_imap = only_if(

@@ -208,6 +208,13 @@ fn settings_round_trip_and_pins_are_per_host_and_port() {
     let stored = db.account().unwrap().unwrap();
     assert_eq!(stored.settings, settings());
     assert!(stored.smtp_own_password);
+    // The person's yes to a server without encryption is kept with the account.
+    let plain = AccountSettings {
+        allow_plaintext: true,
+        ..settings()
+    };
+    db.save_account(&plain, true).unwrap();
+    assert!(db.account().unwrap().unwrap().settings.allow_plaintext);
     db.pin("imap.example.se", 993, "AA:BB").unwrap();
     assert_eq!(
         db.pinned("imap.example.se", 993).unwrap().as_deref(),
