@@ -217,6 +217,12 @@ impl From<Status> for AccountDto {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct MessageDto {
+    /// The stable local id: what the actions take.
+    #[ts(type = "number")]
+    pub id: i64,
+    /// The folder's server name.
+    pub folder: String,
+    /// 0 while a local move waits for the server.
     pub uid: u32,
     pub seen: bool,
     pub flagged: bool,
@@ -236,6 +242,8 @@ pub struct MessageDto {
 impl From<MessageSummary> for MessageDto {
     fn from(m: MessageSummary) -> Self {
         MessageDto {
+            id: m.id,
+            folder: m.folder,
             uid: m.uid,
             seen: m.seen,
             flagged: m.flagged,
@@ -335,6 +343,8 @@ pub enum ErrorKindDto {
     NotFirstOnContactCard,
     NoServerFound,
     NeedsConfirmation,
+    /// Stopped before it finished (the account was removed, the app quit): not a failure.
+    Cancelled,
     Internal,
 }
 
@@ -407,6 +417,7 @@ impl From<ErrorKind> for ErrorKindDto {
             ErrorKind::NotFirstOnContactCard => ErrorKindDto::NotFirstOnContactCard,
             ErrorKind::NoServerFound => ErrorKindDto::NoServerFound,
             ErrorKind::NeedsConfirmation => ErrorKindDto::NeedsConfirmation,
+            ErrorKind::Cancelled => ErrorKindDto::Cancelled,
         }
     }
 }

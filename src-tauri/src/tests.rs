@@ -205,6 +205,8 @@ fn the_window_shows_only_the_apps_own_pages() {
 #[test]
 fn a_subject_or_sender_with_bidi_overrides_reaches_the_ui_neutralised() {
     let m = inkorg_core::MessageSummary {
+        id: 1,
+        folder: "INBOX".into(),
         uid: 1,
         flags: Vec::new(),
         seen: false,

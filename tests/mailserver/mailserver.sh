@@ -7,7 +7,10 @@
 #   mailserver.sh flag USER UIDS FLAG [remove]   add (or remove) a flag, e.g. '\Seen', on UIDs
 #   mailserver.sh expunge USER UIDS  delete and expunge the given UIDs
 #   mailserver.sh new-uidvalidity USER   give USER's INBOX a new UIDVALIDITY (same mail)
-#   mailserver.sh reset USER         empty USER's INBOX (and forget what was seeded)
+#   mailserver.sh reset USER         empty all of USER's folders (and forget what was seeded)
+#   mailserver.sh deliver USER SUBJECT   send a message to USER through Postfix (submission)
+#   mailserver.sh restart-imap       restart the main Dovecot (connections drop)
+#   mailserver.sh dump USER          every message of USER: folder, UID, flags (tab-separated)
 #   mailserver.sh stop
 #
 # What runs (all loopback, high ports, so nothing clashes with a system mail server):
@@ -472,12 +475,37 @@ reset() {
   local user local_part
   user=$(user_of "${1:?usage: reset USER}")
   local_part=${user%@*}
-  doveadm_main expunge -u "$user" mailbox INBOX all
+  doveadm_main expunge -u "$user" mailbox '*' all
   rm -f "$ROOT/home/$local_part/expected.tsv"
+}
+
+deliver() {
+  local user
+  user=$(user_of "${1:?usage: deliver USER SUBJECT}")
+  python3 "$HERE/deliver.py" "$ROOT/tls/ca.pem" "$PASSWORD" "alice@$DOMAIN" "$user" "${2:?SUBJECT}"
+}
+
+restart_imap() {
+  doveadm_main stop 2>/dev/null || true
+  for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/$IMAPS_PORT) 2>/dev/null || break
+    sleep 0.1
+  done
+  as_mail dovecot -c "$ROOT/dovecot-main/dovecot.conf"
+  wait_port $IMAPS_PORT "Dovecot (main)"
+}
+
+dump() {
+  local user
+  user=$(user_of "${1:?usage: dump USER}")
+  doveadm_main -f tab fetch -u "$user" "mailbox uid flags" all | tail -n +2 | sort
 }
 
 case "${1:-}" in
   start) start ;;
+  deliver) shift; deliver "$@" ;;
+  restart-imap) restart_imap ;;
+  dump) shift; dump "$@" ;;
   env) env_lines ;;
   seed) shift; seed "$@" ;;
   flag) shift; flag "$@" ;;
@@ -485,5 +513,5 @@ case "${1:-}" in
   new-uidvalidity) shift; new_uidvalidity "$@" ;;
   reset) shift; reset "$@" ;;
   stop) ensure_user; stop ;;
-  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac

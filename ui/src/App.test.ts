@@ -21,6 +21,8 @@ const account: AccountDto = {
 };
 
 const messages: MessageDto[] = [0, 1, 2].map((i) => ({
+  id: 100 + i,
+  folder: 'INBOX',
   uid: 10 - i,
   seen: i > 0,
   flagged: false,

@@ -25,7 +25,7 @@ describe('errors are worded from their kind', () => {
   it('has a sentence for every kind, in both languages', () => {
     const kinds: ErrorKindDto[] = ['invalid_input', 'wrong_credentials', 'blocked_by_provider', 'certificate_untrusted',
       'starttls_not_offered', 'cannot_connect', 'protocol', 'keyring', 'storage', 'not_logged_in',
-      'not_found', 'not_first_on_contact_card', 'no_server_found', 'needs_confirmation', 'internal'];
+      'not_found', 'not_first_on_contact_card', 'no_server_found', 'needs_confirmation', 'cancelled', 'internal'];
     for (const lang of ['sv', 'en'] as const) {
       setLanguage(lang);
       for (const kind of kinds) {

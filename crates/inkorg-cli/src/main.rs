@@ -6,8 +6,8 @@ mod detect;
 
 use inkorg_core::detect::DetectConfig;
 use inkorg_core::{
-    default_data_dir, AccountSettings, Credentials, Engine, Error, OutgoingMessage, Security,
-    ServerSettings, SyncPhase,
+    default_data_dir, AccountSettings, Credentials, Engine, Error, Event, Flushed, Health, Mark,
+    OutgoingMessage, Security, ServerSettings, SyncPhase,
 };
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -37,8 +37,47 @@ enum Command {
     /// Verify the settings against both servers, then keep them (password in the OS keyring).
     /// Without --imap-host and --smtp-host the settings are found by `detect` first.
     Login(LoginArgs),
-    /// Fetch the folder list and new, changed and removed INBOX headers.
+    /// Fetch the folder list and new, changed and removed headers of every folder, once.
     Sync,
+    /// Run the account loop in the foreground (sync, push with IDLE, the action queue) and
+    /// print one event per line until interrupted (Ctrl-C).
+    Watch {
+        /// One JSON object per line, with a "type" field.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark messages (by the id `list --json` prints) read, unread, flagged or unflagged.
+    Mark {
+        #[command(flatten)]
+        how: MarkHow,
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
+    /// Move messages to a folder (its name as `folders` lists it).
+    Move {
+        #[arg(long, value_name = "FOLDER")]
+        to: String,
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
+    /// Delete messages: to Trash; in Trash (or without a Trash folder) only with --for-good.
+    Delete {
+        /// Remove for good what is in Trash (or everything, where there is no Trash folder).
+        #[arg(long)]
+        for_good: bool,
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
+    /// Move messages to the Archive folder.
+    Archive {
+        #[arg(required = true, value_name = "ID")]
+        ids: Vec<i64>,
+    },
+    /// The actions waiting for the server, oldest first.
+    Queue {
+        #[arg(long)]
+        json: bool,
+    },
     /// List messages from the local store, newest first.
     List {
         #[arg(long, default_value = "INBOX")]
@@ -75,6 +114,33 @@ enum Command {
     /// Remove the account: its password from the keyring and its local data. The mailbox at
     /// the provider is not touched.
     Logout,
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct MarkHow {
+    #[arg(long)]
+    read: bool,
+    #[arg(long)]
+    unread: bool,
+    #[arg(long)]
+    flag: bool,
+    #[arg(long)]
+    unflag: bool,
+}
+
+impl MarkHow {
+    fn mark(&self) -> Mark {
+        if self.read {
+            Mark::Read
+        } else if self.unread {
+            Mark::Unread
+        } else if self.flag {
+            Mark::Flag
+        } else {
+            Mark::Unflag
+        }
+    }
 }
 
 #[derive(Args)]
@@ -206,6 +272,24 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Login(args) => login(&engine, args).await,
         Command::Detect(_) => Ok(()),
         Command::Sync => sync(&engine).await,
+        Command::Watch { json } => watch(&engine, json).await,
+        Command::Mark { how, ids } => {
+            let n = engine.mark(&ids, how.mark()).await?;
+            acted(&engine, &format!("{n} message(s) changed")).await
+        }
+        Command::Move { to, ids } => {
+            let n = engine.move_messages(&ids, &to).await?;
+            acted(&engine, &format!("{n} message(s) moved to {to}")).await
+        }
+        Command::Delete { for_good, ids } => {
+            let n = engine.delete(&ids, for_good).await?;
+            acted(&engine, &format!("{n} message(s) deleted")).await
+        }
+        Command::Archive { ids } => {
+            let n = engine.archive(&ids).await?;
+            acted(&engine, &format!("{n} message(s) archived")).await
+        }
+        Command::Queue { json } => queue(&engine, json).await,
         Command::List {
             folder,
             limit,
@@ -413,6 +497,148 @@ async fn sync(engine: &Engine) -> Result<(), Error> {
         report.elapsed_ms
     );
     Ok(())
+}
+
+/// After a local action: it is done here; now it goes to the server (or to the loop that runs).
+async fn acted(engine: &Engine, done: &str) -> Result<(), Error> {
+    println!("{done}");
+    match engine.flush_queue().await {
+        Ok(Flushed::Replayed(n)) if n > 0 => println!("the server has it ({n} action(s) sent)"),
+        Ok(Flushed::Replayed(_)) => {}
+        Ok(Flushed::Elsewhere) => {
+            println!("queued: the Inkorg running on this profile sends it to the server")
+        }
+        // The action is kept: it goes out with the next sync, watch or app start.
+        Err(e) => println!("queued: not sent yet ({})", one_line(&e)),
+    }
+    Ok(())
+}
+
+async fn queue(engine: &Engine, json: bool) -> Result<(), Error> {
+    let queue = engine.queue().await?;
+    if json {
+        let text =
+            serde_json::to_string_pretty(&queue).map_err(|e| Error::Storage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    use inkorg_core::text::for_display;
+    for a in &queue {
+        let what = match a.kind {
+            inkorg_core::ActionKind::Flags => {
+                let mut parts: Vec<String> = a.add_flags.iter().map(|f| format!("+{f}")).collect();
+                parts.extend(a.remove_flags.iter().map(|f| format!("-{f}")));
+                parts.join(" ")
+            }
+            inkorg_core::ActionKind::Move => {
+                format!("move to {}", a.target.as_deref().unwrap_or_default())
+            }
+            inkorg_core::ActionKind::Expunge => "delete for good".to_string(),
+        };
+        println!(
+            "{:>5} {} {:<28} {} {}{}",
+            a.id,
+            format_date(a.created_at),
+            what,
+            a.folder,
+            truncate(&for_display(&a.subject), 40),
+            a.last_error
+                .as_ref()
+                .map(|e| format!(" (last try: {e})"))
+                .unwrap_or_default()
+        );
+    }
+    println!("{} action(s) waiting", queue.len());
+    Ok(())
+}
+
+/// The account loop in the foreground; events on stdout, one per line.
+async fn watch(engine: &Engine, json: bool) -> Result<(), Error> {
+    let mut events = engine.subscribe();
+    let cancel = inkorg_core::CancellationToken::new();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    let printer = async {
+        use std::io::Write;
+        loop {
+            let event = match events.recv().await {
+                Ok(e) => e,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            };
+            let line = if json {
+                serde_json::to_string(&event).unwrap_or_default()
+            } else {
+                describe_event(&event)
+            };
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+    };
+    tokio::select! {
+        r = engine.run(cancel) => r,
+        () = printer => Ok(()),
+    }
+}
+
+fn describe_event(e: &Event) -> String {
+    use inkorg_core::text::for_display;
+    match e {
+        Event::NewMessage {
+            id,
+            folder,
+            from,
+            subject,
+            ..
+        } => format!(
+            "new      {folder} #{id} {} — {}",
+            for_display(from),
+            for_display(subject)
+        ),
+        Event::Flags {
+            id,
+            folder,
+            seen,
+            flagged,
+        } => format!(
+            "flags    {folder} #{id} {}{}",
+            if *seen { "read" } else { "unread" },
+            if *flagged { ", flagged" } else { "" }
+        ),
+        Event::Removed {
+            id,
+            folder,
+            moved_to,
+        } => match moved_to {
+            Some(t) => format!("moved    {folder} #{id} to {t}"),
+            None => format!("removed  {folder} #{id}"),
+        },
+        Event::Folders => "folders  changed".into(),
+        Event::Synced {
+            folder, new, total, ..
+        } => format!("synced   {folder}: {new} new, {total} in total"),
+        Event::Queue { pending } => format!("queue    {pending} action(s) waiting"),
+        Event::Health(h) => match h {
+            Health::Connecting => "health   connecting".into(),
+            Health::Online { updated_at, push } => format!(
+                "health   up to date {} UTC{}",
+                format_date(*updated_at),
+                if *push { " (push)" } else { " (polling)" }
+            ),
+            Health::Offline { retry_in_s, error } => format!(
+                "health   offline, trying again in {retry_in_s} s: {}",
+                error.message.replace('\n', " ")
+            ),
+            Health::Stopped { error } => {
+                format!("health   stopped: {}", error.message.replace('\n', " "))
+            }
+            Health::Elsewhere => "health   another Inkorg runs this profile's sync".into(),
+        },
+    }
 }
 
 async fn list(

@@ -4,97 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
 
-use std::collections::HashMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn script() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mailserver/mailserver.sh")
-}
-
-fn servers() -> Option<HashMap<String, String>> {
-    if std::env::var("INKORG_TEST_SERVERS").as_deref() != Ok("1") {
-        eprintln!("not run: set INKORG_TEST_SERVERS=1 (scripts/test.sh does) to run server tests");
-        return None;
-    }
-    let out = Command::new("bash")
-        .arg(script())
-        .arg("env")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
-}
-
-fn ctl(args: &[&str]) {
-    assert!(Command::new("bash")
-        .arg(script())
-        .args(args)
-        .status()
-        .unwrap()
-        .success());
-}
-
-/// Runs inkorg-cli with `args`, the password on stdin, and no INKORG_* from the outside.
-fn cli(data_dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_inkorg-cli"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env_remove("INKORG_PASSWORD")
-        .env_remove("INKORG_DATA_DIR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn login_args<'a>(
-    env: &'a HashMap<String, String>,
-    email: &'a str,
-    imap_port: &'a str,
-    imap_security: &'a str,
-) -> Vec<&'a str> {
-    vec![
-        "login",
-        "--email",
-        email,
-        "--imap-host",
-        &env["IMAP_HOST"],
-        "--imap-port",
-        imap_port,
-        "--imap-security",
-        imap_security,
-        "--smtp-host",
-        &env["SMTP_HOST"],
-        "--smtp-port",
-        &env["SMTP_PORT"],
-        "--smtp-security",
-        &env["SMTP_SECURITY"],
-        "--ca-file",
-        &env["CA_FILE"],
-        "--password-stdin",
-    ]
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+use support::*;
 
 #[test]
 fn login_sync_list_status_logout_as_a_person_would() {
@@ -468,13 +382,15 @@ fn a_first_sync_killed_halfway_loses_nothing_on_the_next_run() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // As soon as the first batch of headers is written (the write-ahead log grows past what
-    // the folder list takes), kill it without a chance to clean up. Polling the file's size
-    // costs nothing, so the kill lands within a millisecond or so of that commit.
+    // As soon as the first batch of headers is committed, kill it without a chance to clean
+    // up. The write-ahead log growing says a batch is being written (polling its size costs
+    // nothing); then a reader sees the first committed rows.
     let wal = dir.path().join("inkorg.sqlite3-wal");
     let started = std::time::Instant::now();
     while started.elapsed() < std::time::Duration::from_secs(60) {
-        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 64 * 1024) {
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 64 * 1024)
+            && stored_messages(dir.path()) > 0
+        {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(1));

@@ -86,6 +86,8 @@ pub enum ErrorKind {
     NoServerFound,
     /// The servers found need the person's confirmation before the password goes there.
     NeedsConfirmation,
+    /// The work was stopped (the account was removed, the app quit): not a failure.
+    Cancelled,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,6 +134,9 @@ pub enum Error {
     #[error("no account is set up; log in first")]
     NotLoggedIn,
 
+    #[error("stopped before it finished")]
+    Cancelled,
+
     #[error("not found: {0}")]
     NotFound(String),
 
@@ -168,6 +173,7 @@ impl Error {
             Error::Keyring(_) => ErrorKind::Keyring,
             Error::Storage(_) => ErrorKind::Storage,
             Error::NotLoggedIn => ErrorKind::NotLoggedIn,
+            Error::Cancelled => ErrorKind::Cancelled,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::NotFirstOnContactCard { .. } => ErrorKind::NotFirstOnContactCard,
             Error::NeedsConfirmation { .. } => ErrorKind::NeedsConfirmation,

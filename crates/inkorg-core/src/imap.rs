@@ -1,7 +1,7 @@
 //! IMAP connections: TCP, TLS or STARTTLS (never silently plaintext), the login with provider
 //! answers recognised, and timeouts on every step. One of the two modules that open sockets.
 
-use futures::StreamExt;
+use futures::{StreamExt, TryStreamExt};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -190,11 +190,24 @@ async fn untrusted(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, detail: St
     };
     match open_stream(ep, &probe, timeouts, true).await {
         Ok(Ok(MailStream::Tls(s))) => match tls::peer_fingerprint(&s) {
-            Some(fingerprint) => Error::CertificateUntrusted {
-                endpoint: ep.clone(),
-                fingerprint,
-                detail,
-            },
+            Some(fingerprint) => {
+                drop(s);
+                // A handshake cut off by the network (a dropped connection, EOF) fails like
+                // an untrusted certificate. Only a second verified handshake that fails again
+                // means the certificate: else the person would be asked about a certificate
+                // that is fine, and the account loop would stop instead of reconnecting.
+                if let Ok(Ok(_)) = open_stream(ep, trust, timeouts, false).await {
+                    return Error::CannotConnect {
+                        endpoint: ep.clone(),
+                        detail: format!("the connection broke during the TLS handshake ({detail})"),
+                    };
+                }
+                Error::CertificateUntrusted {
+                    endpoint: ep.clone(),
+                    fingerprint,
+                    detail,
+                }
+            }
             None => tls::protocol_error(ep, format!("TLS failed: {detail}")),
         },
         Ok(Ok(MailStream::Plain(_))) | Ok(Err(_)) => {
@@ -373,6 +386,242 @@ fn special_use_of(attr: &str) -> Option<&'static str> {
         a == *k || a.ends_with(&format!("\\\\{k}\")")) || a.ends_with(&format!("\\{k}\")"))
     })
     .map(|(_, v)| v)
+}
+
+/// What the account loop needs to know about a logged-in server.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SessionCaps {
+    pub idle: bool,
+    pub condstore: bool,
+    pub move_: bool,
+    pub uidplus: bool,
+}
+
+pub(crate) async fn session_caps(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+) -> Result<SessionCaps> {
+    let caps = tokio::time::timeout(timeouts.command, session.capabilities())
+        .await
+        .map_err(|_| tls::protocol_error(ep, "CAPABILITY did not finish in time"))?
+        .map_err(|e| map_imap_error(ep, e))?;
+    Ok(SessionCaps {
+        idle: caps.has_str("IDLE"),
+        condstore: caps.has_str("CONDSTORE") || caps.has_str("QRESYNC"),
+        move_: caps.has_str("MOVE"),
+        uidplus: caps.has_str("UIDPLUS"),
+    })
+}
+
+/// A command's outcome for replay: the server said no (the action cannot be applied, drop
+/// it), or the connection failed (try again on the next connection).
+#[derive(Debug)]
+pub(crate) enum CommandFailure {
+    Refused(String),
+    Failed(Error),
+}
+
+fn command_failure(ep: &Endpoint, e: async_imap::error::Error) -> CommandFailure {
+    use async_imap::error::Error as E;
+    match e {
+        E::No(t) | E::Bad(t) => CommandFailure::Refused(readable_no(&t)),
+        other => CommandFailure::Failed(map_imap_error(ep, other)),
+    }
+}
+
+type Cmd<T> = std::result::Result<T, CommandFailure>;
+
+async fn timed<T>(
+    ep: &Endpoint,
+    limit: Duration,
+    what: &str,
+    work: impl std::future::Future<Output = std::result::Result<T, async_imap::error::Error>>,
+) -> Cmd<T> {
+    match tokio::time::timeout(limit, work).await {
+        Err(_) => Err(CommandFailure::Failed(tls::protocol_error(
+            ep,
+            format!("{what} did not finish in time"),
+        ))),
+        Ok(r) => r.map_err(|e| command_failure(ep, e)),
+    }
+}
+
+/// SELECT for replay: the folder's UIDVALIDITY.
+pub(crate) async fn select(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    folder: &str,
+) -> Cmd<u32> {
+    let mb = timed(ep, timeouts.command, "SELECT", session.select(folder)).await?;
+    Ok(mb.uid_validity.unwrap_or(0))
+}
+
+/// `UID STORE uid ±FLAGS.SILENT (flags)`.
+pub(crate) async fn store_flags(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    uid: u32,
+    add: bool,
+    flags: &[String],
+) -> Cmd<()> {
+    let op = if add { "+" } else { "-" };
+    let query = format!("{op}FLAGS.SILENT ({})", flags.join(" "));
+    let work = async {
+        session
+            .uid_store(uid.to_string(), &query)
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    };
+    timed(ep, timeouts.command, "UID STORE", work).await?;
+    Ok(())
+}
+
+pub(crate) async fn uid_move(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    uid: u32,
+    target: &str,
+) -> Cmd<()> {
+    timed(
+        ep,
+        timeouts.command,
+        "UID MOVE",
+        session.uid_mv(uid.to_string(), target),
+    )
+    .await
+}
+
+pub(crate) async fn uid_copy(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    uid: u32,
+    target: &str,
+) -> Cmd<()> {
+    timed(
+        ep,
+        timeouts.command,
+        "UID COPY",
+        session.uid_copy(uid.to_string(), target),
+    )
+    .await
+}
+
+/// `UID EXPUNGE uid` (UIDPLUS): removes exactly this message, never others marked \Deleted.
+pub(crate) async fn uid_expunge(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    uid: u32,
+) -> Cmd<()> {
+    let work = async {
+        session
+            .uid_expunge(uid.to_string())
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+    };
+    timed(ep, timeouts.command, "UID EXPUNGE", work).await?;
+    Ok(())
+}
+
+/// The UID of the message with this Message-ID in the selected folder, if it is there.
+pub(crate) async fn find_message_id(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    message_id: &str,
+) -> Cmd<Option<u32>> {
+    // A quoted string may not hold quotes, backslashes or line breaks.
+    if message_id
+        .chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
+        return Ok(None);
+    }
+    let query = format!("HEADER Message-ID \"{message_id}\"");
+    let found = timed(ep, timeouts.fetch, "UID SEARCH", session.uid_search(query)).await?;
+    Ok(found.into_iter().max())
+}
+
+/// `STATUS folder (UIDNEXT MESSAGES)`.
+pub(crate) async fn status(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    folder: &str,
+) -> Result<(Option<u32>, u32)> {
+    let mb = tokio::time::timeout(
+        timeouts.command,
+        session.status(folder, "(UIDNEXT MESSAGES)"),
+    )
+    .await
+    .map_err(|_| tls::protocol_error(ep, "STATUS did not finish in time"))?
+    .map_err(|e| map_imap_error(ep, e))?;
+    Ok((mb.uid_next, mb.exists))
+}
+
+/// Why an IDLE ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdleEnd {
+    /// The server reported a change.
+    NewData,
+    /// The longest IDLE we allow passed (re-issued whatever keepalives the server sent).
+    Timeout,
+    /// We stopped it (an action to replay, the person opened a folder, quitting).
+    Interrupted,
+}
+
+/// IDLE on the selected folder until the server reports something, `max` passes, or
+/// `interrupt` completes; then DONE. Gives the session back.
+pub(crate) async fn idle(
+    session: Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    max: Duration,
+    interrupt: impl std::future::Future<Output = ()>,
+) -> Result<(Session, IdleEnd)> {
+    let mut handle = session.idle();
+    tokio::time::timeout(timeouts.command, handle.init())
+        .await
+        .map_err(|_| tls::protocol_error(ep, "IDLE was not accepted in time"))?
+        .map_err(|e| map_imap_error(ep, e))?;
+    let end = {
+        let (wait, stop) = handle.wait_with_timeout(max);
+        tokio::pin!(wait);
+        tokio::pin!(interrupt);
+        let outcome = tokio::select! {
+            r = &mut wait => Some(r),
+            () = &mut interrupt => None,
+        };
+        match outcome {
+            None => {
+                drop(stop);
+                // Let the wait see the interrupt, so the stream is not left mid-read.
+                let _ = tokio::time::timeout(timeouts.command, wait).await;
+                IdleEnd::Interrupted
+            }
+            Some(r) => {
+                drop(stop);
+                use async_imap::extensions::idle::IdleResponse;
+                match r.map_err(|e| map_imap_error(ep, e))? {
+                    IdleResponse::NewData(_) => IdleEnd::NewData,
+                    IdleResponse::Timeout => IdleEnd::Timeout,
+                    IdleResponse::ManualInterrupt => IdleEnd::Interrupted,
+                }
+            }
+        }
+    };
+    let session = tokio::time::timeout(timeouts.command, handle.done())
+        .await
+        .map_err(|_| tls::protocol_error(ep, "IDLE did not end in time"))?
+        .map_err(|e| map_imap_error(ep, e))?;
+    Ok((session, end))
 }
 
 #[cfg(test)]

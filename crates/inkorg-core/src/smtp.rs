@@ -137,6 +137,17 @@ async fn connect(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<As
                 Opened::Ready(mut c) => {
                     let fp = c.peer_certificate().ok().map(|der| tls::fingerprint(&der));
                     c.abort().await;
+                    // A handshake cut off by the network fails like an untrusted certificate:
+                    // only a second verified try that fails again means the certificate.
+                    if let Ok(Opened::Ready(mut again)) = open(ep, trust, timeouts, false).await {
+                        again.abort().await;
+                        return Err(Error::CannotConnect {
+                            endpoint: ep.clone(),
+                            detail: format!(
+                                "the connection broke during the TLS handshake ({detail})"
+                            ),
+                        });
+                    }
                     Err(match fp {
                         Some(fingerprint) => Error::CertificateUntrusted {
                             endpoint: ep.clone(),

@@ -14,9 +14,10 @@ use serde::Serialize;
 use std::collections::HashSet;
 
 use crate::error::{Endpoint, Result};
+use crate::events::{Event, Events};
 use crate::imap::{map_imap_error, Session};
-use crate::mime::parse_headers;
-use crate::store::{FolderState, NewMessage, Store};
+use crate::mime::{parse_headers, HeaderSummary};
+use crate::store::{FolderState, Inserted, NewMessage, Store};
 use crate::tls::{protocol_error, Timeouts};
 
 /// The header fields the list, threading and the attachment mark need.
@@ -61,6 +62,9 @@ pub struct SyncReport {
     pub full: bool,
     /// Wall-clock time of the whole sync: connect, login, folder list, this folder.
     pub elapsed_ms: u64,
+    /// The other folders synced after INBOX (by `Engine::sync`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<SyncReport>,
 }
 
 pub(crate) struct FolderSync<'a> {
@@ -70,6 +74,7 @@ pub(crate) struct FolderSync<'a> {
     pub account_id: i64,
     pub timeouts: &'a Timeouts,
     pub condstore: bool,
+    pub events: &'a Events,
 }
 
 impl FolderSync<'_> {
@@ -196,13 +201,16 @@ impl FolderSync<'_> {
             }
             let store = self.store.clone();
             pending = Some(tokio::spawn(async move {
-                store
-                    .call(move |db| {
-                        let msgs = decode(&fetches, None);
-                        db.insert_messages(folder_id, &msgs)?;
-                        Ok(msgs.len() as u32)
-                    })
+                // Decoding runs before the store is locked: a slow or panicking parser never
+                // holds up (or poisons) the database.
+                let msgs = tokio::task::spawn_blocking(move || decode(&fetches, None))
                     .await
+                    .unwrap_or_default();
+                let n = msgs.len() as u32;
+                store
+                    .call(move |db| db.insert_messages(folder_id, &msgs))
+                    .await?;
+                Ok(n)
             }));
             if lo == 1 {
                 break;
@@ -233,12 +241,15 @@ impl FolderSync<'_> {
         let set = format!("{}:*", max_local + 1);
         // "N:*" always returns the last message, even when its UID is below N.
         let msgs = self.fetch(true, &set, &query, Some(max_local)).await?;
-        let n = msgs.len() as u32;
+        let mut n = 0;
         for chunk in msgs.chunks(MAX_BATCH as usize) {
             let chunk = chunk.to_vec();
-            self.store
+            let inserted = self
+                .store
                 .call(move |db| db.insert_messages(folder_id, &chunk))
                 .await?;
+            n += inserted.len() as u32;
+            self.announce(folder, inserted);
         }
         emit(progress, folder, SyncPhase::Headers, n, n);
         Ok(n)
@@ -267,9 +278,18 @@ impl FolderSync<'_> {
         let changed = self
             .store
             .call(move |db| db.update_flags(folder_id, &changes))
-            .await? as u32;
-        emit(progress, folder, SyncPhase::Flags, changed, changed);
-        Ok(changed)
+            .await?;
+        let n = changed.len() as u32;
+        for c in changed {
+            self.events.emit(Event::Flags {
+                id: c.id,
+                folder: folder.to_string(),
+                seen: c.seen,
+                flagged: c.flagged,
+            });
+        }
+        emit(progress, folder, SyncPhase::Flags, n, n);
+        Ok(n)
     }
 
     /// The counts differ: compares the UIDs. Removes what the server expunged and fetches what
@@ -294,10 +314,19 @@ impl FolderSync<'_> {
             .collect();
         let gone: Vec<u32> = local.difference(&on_server).copied().collect();
         let mut missing: Vec<u32> = on_server.difference(&local).copied().collect();
-        let removed = self
+        let max_before = local.iter().max().copied().unwrap_or(0);
+        let gone = self
             .store
             .call(move |db| db.delete_uids(folder_id, &gone))
-            .await? as u32;
+            .await?;
+        let removed = gone.len() as u32;
+        for (id, _) in gone {
+            self.events.emit(Event::Removed {
+                id,
+                folder: folder.to_string(),
+                moved_to: None,
+            });
+        }
         emit(progress, folder, SyncPhase::Expunges, removed, removed);
 
         missing.sort_unstable_by(|a, b| b.cmp(a));
@@ -306,13 +335,36 @@ impl FolderSync<'_> {
         let mut fetched = 0;
         for chunk in missing.chunks(MAX_BATCH as usize) {
             let msgs = self.fetch(true, &uid_set(chunk), &query, None).await?;
-            fetched += msgs.len() as u32;
-            self.store
+            let inserted = self
+                .store
                 .call(move |db| db.insert_messages(folder_id, &msgs))
                 .await?;
+            fetched += inserted.len() as u32;
+            // The older range of an interrupted first sync is not news; what arrived since is.
+            self.announce(
+                folder,
+                inserted
+                    .into_iter()
+                    .filter(|m| m.uid > max_before)
+                    .collect(),
+            );
             emit(progress, folder, SyncPhase::Headers, fetched, total);
         }
         Ok((removed, fetched))
+    }
+
+    fn announce(&self, folder: &str, inserted: Vec<Inserted>) {
+        for m in inserted {
+            self.events.emit(Event::NewMessage {
+                id: m.id,
+                folder: folder.to_string(),
+                uid: m.uid,
+                from: m.from,
+                subject: m.subject,
+                date: m.date,
+                seen: m.seen,
+            });
+        }
     }
 
     async fn raw_fetch(
@@ -408,13 +460,18 @@ fn decode(fetches: &[async_imap::types::Fetch], above: Option<u32>) -> Vec<NewMe
             if above.is_some_and(|a| uid <= a) {
                 return None;
             }
+            let raw = f.header().unwrap_or_default();
+            // The parser is third-party code fed with anything a sender wrote: a panic in it
+            // costs this message its decoded fields, never the message or the sync.
+            let header = std::panic::catch_unwind(|| parse_headers(raw))
+                .unwrap_or_else(|_| HeaderSummary::default());
             Some(NewMessage {
                 uid,
                 flags: flags_of(f),
                 modseq: f.modseq,
                 internal_date: f.internal_date().map(|d| d.timestamp()),
                 size: f.size,
-                header: parse_headers(f.header().unwrap_or_default()),
+                header,
             })
         })
         .collect()

@@ -3,4 +3,4 @@
 /**
  * The kinds the UI branches on; it words each in the person's language.
  */
-export type ErrorKindDto = "invalid_input" | "wrong_credentials" | "blocked_by_provider" | "certificate_untrusted" | "starttls_not_offered" | "cannot_connect" | "protocol" | "keyring" | "storage" | "not_logged_in" | "not_found" | "not_first_on_contact_card" | "no_server_found" | "needs_confirmation" | "internal";
+export type ErrorKindDto = "invalid_input" | "wrong_credentials" | "blocked_by_provider" | "certificate_untrusted" | "starttls_not_offered" | "cannot_connect" | "protocol" | "keyring" | "storage" | "not_logged_in" | "not_found" | "not_first_on_contact_card" | "no_server_found" | "needs_confirmation" | "cancelled" | "internal";

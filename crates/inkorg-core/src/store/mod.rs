@@ -16,11 +16,20 @@ use crate::imap::RemoteFolder;
 use crate::mime::HeaderSummary;
 use crate::settings::{AccountSettings, Security, ServerSettings};
 
+mod accounts;
+mod actions;
+mod folders;
+mod messages;
+
+pub use actions::{ActionKind, PendingAction, Relocated};
+pub use messages::{FlagsChanged, Inserted};
+
 /// The migrations, in order. Entry N takes the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_personal.sql"),
     include_str!("migrations/0003_plaintext_consent.sql"),
+    include_str!("migrations/0004_actions.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -63,6 +72,11 @@ pub struct FolderInfo {
 /// One message in a list, newest first.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct MessageSummary {
+    /// The stable local id (what `list --json` prints and actions take).
+    pub id: i64,
+    /// The folder's server name.
+    pub folder: String,
+    /// 0 while a local move waits for the server.
     pub uid: u32,
     pub flags: Vec<String>,
     pub seen: bool,
@@ -120,6 +134,26 @@ impl Db {
         let conn = Connection::open(path)
             .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
         Self::init(conn)
+    }
+
+    /// A read-only connection to an existing database (migrations are the writer's job).
+    pub fn open_reader(path: &Path) -> Result<Db> {
+        use rusqlite::OpenFlags;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(Db { conn })
+    }
+
+    /// Changes whenever another connection (this process's writer or another process)
+    /// commits: the account loop's cheap "did anything change?" check.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
     pub fn open_in_memory() -> Result<Db> {
@@ -193,480 +227,6 @@ impl Db {
         }
         result
     }
-
-    // ---- accounts -------------------------------------------------------------------------
-
-    pub fn account(&self) -> Result<Option<StoredAccount>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT id, email, display_name, imap_host, imap_port, imap_security, imap_user,
-                        smtp_host, smtp_port, smtp_security, smtp_user, smtp_own_password, ca_file,
-                        plaintext_consent
-                 FROM accounts ORDER BY id LIMIT 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        (
-                            r.get::<_, String>(3)?,
-                            r.get::<_, u16>(4)?,
-                            r.get::<_, String>(5)?,
-                            r.get::<_, String>(6)?,
-                        ),
-                        (
-                            r.get::<_, String>(7)?,
-                            r.get::<_, u16>(8)?,
-                            r.get::<_, String>(9)?,
-                            r.get::<_, String>(10)?,
-                        ),
-                        r.get::<_, bool>(11)?,
-                        r.get::<_, Option<String>>(12)?,
-                        r.get::<_, bool>(13)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let Some((id, email, display_name, imap, smtp, smtp_own_password, ca_file, plaintext)) =
-            row
-        else {
-            return Ok(None);
-        };
-        let server =
-            |(host, port, sec, user): (String, u16, String, String)| -> Result<ServerSettings> {
-                Ok(ServerSettings {
-                    host,
-                    port,
-                    security: sec.parse::<Security>()?,
-                    username: user,
-                })
-            };
-        Ok(Some(StoredAccount {
-            id,
-            settings: AccountSettings {
-                email,
-                display_name,
-                imap: server(imap)?,
-                smtp: server(smtp)?,
-                ca_file: ca_file.map(PathBuf::from),
-                allow_plaintext: plaintext,
-            },
-            smtp_own_password,
-        }))
-    }
-
-    /// Saves the account (settings already validated), replacing one with the same address.
-    pub fn save_account(&mut self, s: &AccountSettings, smtp_own_password: bool) -> Result<i64> {
-        let ca = s.ca_file.as_ref().map(|p| p.to_string_lossy().into_owned());
-        self.conn.execute(
-            "INSERT INTO accounts (email, display_name, imap_host, imap_port, imap_security, imap_user,
-                                   smtp_host, smtp_port, smtp_security, smtp_user, smtp_own_password,
-                                   ca_file, plaintext_consent, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-             ON CONFLICT (email) DO UPDATE SET
-                display_name = excluded.display_name,
-                imap_host = excluded.imap_host, imap_port = excluded.imap_port,
-                imap_security = excluded.imap_security, imap_user = excluded.imap_user,
-                smtp_host = excluded.smtp_host, smtp_port = excluded.smtp_port,
-                smtp_security = excluded.smtp_security, smtp_user = excluded.smtp_user,
-                smtp_own_password = excluded.smtp_own_password, ca_file = excluded.ca_file,
-                plaintext_consent = excluded.plaintext_consent",
-            params![
-                s.email,
-                s.display_name,
-                s.imap.host,
-                s.imap.port,
-                s.imap.security.to_string(),
-                s.imap.username,
-                s.smtp.host,
-                s.smtp.port,
-                s.smtp.security.to_string(),
-                s.smtp.username,
-                smtp_own_password,
-                ca,
-                s.allow_plaintext,
-                now()
-            ],
-        )?;
-        Ok(self.conn.query_row(
-            "SELECT id FROM accounts WHERE email = ?1",
-            params![s.email],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Deletes the account with its folders and messages.
-    pub fn delete_account(&mut self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM accounts WHERE id = ?1", params![id])?;
-        Ok(())
-    }
-
-    // ---- personal settings -----------------------------------------------------------------
-
-    /// The JSON stored under `key`, if any.
-    pub fn preference(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT value FROM preferences WHERE key = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
-    pub fn set_preference(&self, key: &str, json: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO preferences (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, json],
-        )?;
-        Ok(())
-    }
-
-    /// My contact card: the name and the addresses in order (first is position 0).
-    pub fn contact_card(&self) -> Result<(String, Vec<String>)> {
-        let name: Option<String> = self
-            .conn
-            .query_row("SELECT name FROM contact_card WHERE id = 1", [], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT address FROM contact_addresses ORDER BY position")?;
-        let addresses = stmt
-            .query_map([], |r| r.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok((name.unwrap_or_default(), addresses))
-    }
-
-    /// Replaces the contact card (addresses already validated and free of duplicates).
-    pub fn set_contact_card(&mut self, name: &str, addresses: &[String]) -> Result<()> {
-        // A savepoint, so this also works inside `in_transaction`.
-        let tx = self.conn.savepoint()?;
-        tx.execute(
-            "INSERT INTO contact_card (id, name) VALUES (1, ?1)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name",
-            params![name],
-        )?;
-        tx.execute("DELETE FROM contact_addresses", [])?;
-        for (i, a) in addresses.iter().enumerate() {
-            tx.execute(
-                "INSERT INTO contact_addresses (position, address) VALUES (?1, ?2)",
-                params![i as i64, a],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    // ---- pinned certificates -------------------------------------------------------------
-
-    pub fn pin(&self, host: &str, port: u16, fingerprint: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO pinned_certs (host, port, fingerprint, accepted_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (host, port) DO UPDATE SET fingerprint = excluded.fingerprint,
-                                                    accepted_at = excluded.accepted_at",
-            params![host, port, fingerprint, now()],
-        )?;
-        Ok(())
-    }
-
-    pub fn pinned(&self, host: &str, port: u16) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT fingerprint FROM pinned_certs WHERE host = ?1 AND port = ?2",
-                params![host, port],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
-    pub fn unpin(&self, host: &str, port: u16) -> Result<()> {
-        self.conn.execute(
-            "DELETE FROM pinned_certs WHERE host = ?1 AND port = ?2",
-            params![host, port],
-        )?;
-        Ok(())
-    }
-
-    // ---- folders ---------------------------------------------------------------------------
-
-    /// Records the server's folder list: adds new folders, updates attributes, and drops
-    /// folders that are gone (with their messages).
-    pub fn replace_folders(&mut self, account_id: i64, remote: &[RemoteFolder]) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        for f in remote {
-            tx.execute(
-                "INSERT INTO folders (account_id, name, delimiter, special_use, selectable)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (account_id, name) DO UPDATE SET
-                    delimiter = excluded.delimiter, special_use = excluded.special_use,
-                    selectable = excluded.selectable",
-                params![account_id, f.name, f.delimiter, f.special_use, f.selectable],
-            )?;
-        }
-        let names: std::collections::HashSet<&str> =
-            remote.iter().map(|f| f.name.as_str()).collect();
-        let existing: Vec<(i64, String)> = {
-            let mut st = tx.prepare("SELECT id, name FROM folders WHERE account_id = ?1")?;
-            let rows = st.query_map(params![account_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        for (id, name) in existing {
-            if !names.contains(name.as_str()) {
-                tx.execute("DELETE FROM folders WHERE id = ?1", params![id])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The folder's id, creating the row if the folder list has not been fetched yet.
-    pub fn folder_id(&mut self, account_id: i64, name: &str) -> Result<i64> {
-        self.conn.execute(
-            "INSERT INTO folders (account_id, name) VALUES (?1, ?2)
-             ON CONFLICT (account_id, name) DO NOTHING",
-            params![account_id, name],
-        )?;
-        Ok(self.conn.query_row(
-            "SELECT id FROM folders WHERE account_id = ?1 AND name = ?2",
-            params![account_id, name],
-            |r| r.get(0),
-        )?)
-    }
-
-    pub fn folders(&self, account_id: i64) -> Result<Vec<FolderInfo>> {
-        let mut st = self.conn.prepare(
-            "SELECT f.id, f.name, f.special_use, f.selectable, f.uidvalidity, f.uidnext,
-                    f.highestmodseq, f.last_sync,
-                    (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
-                    (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
-                    f.delimiter
-             FROM folders f WHERE f.account_id = ?1
-             ORDER BY f.name <> 'INBOX', f.name",
-        )?;
-        let rows = st.query_map(params![account_id], |r| {
-            let name: String = r.get(1)?;
-            let special_use: Option<String> = r.get(2)?;
-            let delimiter: Option<String> = r.get(10)?;
-            Ok(FolderInfo {
-                id: r.get(0)?,
-                display_name: crate::folders::decode_name(&name),
-                role: crate::folders::role_of(&name, special_use.as_deref(), delimiter.as_deref()),
-                name,
-                delimiter,
-                special_use,
-                selectable: r.get(3)?,
-                uidvalidity: r.get(4)?,
-                uidnext: r.get(5)?,
-                highestmodseq: r.get::<_, Option<i64>>(6)?.map(|v| v as u64),
-                last_sync: r.get(7)?,
-                total: r.get(8)?,
-                unread: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub fn folder_state(&self, folder_id: i64) -> Result<FolderState> {
-        Ok(self.conn.query_row(
-            "SELECT uidvalidity, uidnext, highestmodseq FROM folders WHERE id = ?1",
-            params![folder_id],
-            |r| {
-                Ok(FolderState {
-                    uidvalidity: r.get(0)?,
-                    uidnext: r.get(1)?,
-                    highestmodseq: r.get::<_, Option<i64>>(2)?.map(|v| v as u64),
-                })
-            },
-        )?)
-    }
-
-    /// A new UIDVALIDITY: every stored UID of the folder is meaningless now.
-    pub fn reset_folder(&mut self, folder_id: i64, uidvalidity: u32) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "DELETE FROM messages WHERE folder_id = ?1",
-            params![folder_id],
-        )?;
-        tx.execute(
-            "UPDATE folders SET uidvalidity = ?2, uidnext = NULL, highestmodseq = NULL WHERE id = ?1",
-            params![folder_id, uidvalidity],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    pub fn set_folder_state(&mut self, folder_id: i64, state: FolderState) -> Result<()> {
-        self.conn.execute(
-            "UPDATE folders SET uidvalidity = ?2, uidnext = ?3, highestmodseq = ?4, last_sync = ?5
-             WHERE id = ?1",
-            params![
-                folder_id,
-                state.uidvalidity,
-                state.uidnext,
-                state.highestmodseq.map(|v| v as i64),
-                now()
-            ],
-        )?;
-        Ok(())
-    }
-
-    // ---- messages --------------------------------------------------------------------------
-
-    /// Stores a batch in one transaction. A UID already present is updated, never duplicated.
-    pub fn insert_messages(&mut self, folder_id: i64, batch: &[NewMessage]) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        insert_batch(&tx, folder_id, batch)?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    pub fn update_flags(
-        &mut self,
-        folder_id: i64,
-        changes: &[(u32, Vec<String>, Option<u64>)],
-    ) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let mut changed = 0;
-        {
-            let mut st = tx.prepare_cached(
-                "UPDATE messages SET flags = ?3, seen = ?4, flagged = ?5, modseq = coalesce(?6, modseq)
-                 WHERE folder_id = ?1 AND uid = ?2 AND flags <> ?3",
-            )?;
-            for (uid, flags, modseq) in changes {
-                let (text, seen, flagged) = flag_columns(flags);
-                changed += st.execute(params![
-                    folder_id,
-                    uid,
-                    text,
-                    seen,
-                    flagged,
-                    modseq.map(|v| v as i64)
-                ])?;
-            }
-        }
-        tx.commit()?;
-        Ok(changed)
-    }
-
-    pub fn delete_uids(&mut self, folder_id: i64, uids: &[u32]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
-        let mut n = 0;
-        {
-            let mut st =
-                tx.prepare_cached("DELETE FROM messages WHERE folder_id = ?1 AND uid = ?2")?;
-            for uid in uids {
-                n += st.execute(params![folder_id, uid])?;
-            }
-        }
-        tx.commit()?;
-        Ok(n)
-    }
-
-    pub fn local_uids(&self, folder_id: i64) -> Result<Vec<u32>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT uid FROM messages WHERE folder_id = ?1 ORDER BY uid")?;
-        let rows = st.query_map(params![folder_id], |r| r.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub fn count(&self, folder_id: i64) -> Result<u32> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM messages WHERE folder_id = ?1",
-            params![folder_id],
-            |r| r.get(0),
-        )?)
-    }
-
-    /// Messages of a folder, newest first.
-    pub fn list_messages(
-        &self,
-        folder_id: i64,
-        limit: u32,
-        offset: u32,
-    ) -> Result<Vec<MessageSummary>> {
-        let mut st = self.conn.prepare_cached(
-            "SELECT uid, flags, seen, flagged, from_name, from_addr, to_addrs, cc_addrs, subject, date,
-                    size, message_id, in_reply_to, refs, has_attachment
-             FROM messages WHERE folder_id = ?1
-             ORDER BY date DESC, uid DESC LIMIT ?2 OFFSET ?3",
-        )?;
-        let rows = st.query_map(params![folder_id, limit, offset], |r| {
-            let flags: String = r.get(1)?;
-            Ok(MessageSummary {
-                uid: r.get(0)?,
-                flags: flags.split_whitespace().map(String::from).collect(),
-                seen: r.get(2)?,
-                flagged: r.get(3)?,
-                from_name: r.get(4)?,
-                from_addr: r.get(5)?,
-                to: r.get(6)?,
-                cc: r.get(7)?,
-                subject: r.get(8)?,
-                date: r.get(9)?,
-                size: r.get(10)?,
-                message_id: r.get(11)?,
-                in_reply_to: r.get(12)?,
-                references: r.get(13)?,
-                has_attachment: r.get(14)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-}
-
-fn insert_batch(tx: &Transaction<'_>, folder_id: i64, batch: &[NewMessage]) -> Result<()> {
-    let mut st = tx.prepare_cached(
-        "INSERT INTO messages (folder_id, uid, flags, seen, flagged, from_name, from_addr, to_addrs,
-                               cc_addrs, subject, date, internal_date, size, message_id, in_reply_to,
-                               refs, has_attachment, modseq)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-         ON CONFLICT (folder_id, uid) DO UPDATE SET
-            flags = excluded.flags, seen = excluded.seen, flagged = excluded.flagged,
-            modseq = excluded.modseq",
-    )?;
-    for m in batch {
-        let (flags, seen, flagged) = flag_columns(&m.flags);
-        let h = &m.header;
-        let date = h.date.or(m.internal_date).unwrap_or(0);
-        st.execute(params![
-            folder_id,
-            m.uid,
-            flags,
-            seen,
-            flagged,
-            h.from_name,
-            h.from_addr,
-            h.to,
-            h.cc,
-            h.subject,
-            date,
-            m.internal_date,
-            m.size,
-            h.message_id,
-            h.in_reply_to,
-            h.references,
-            h.has_attachment,
-            m.modseq.map(|v| v as i64)
-        ])?;
-    }
-    Ok(())
-}
-
-fn flag_columns(flags: &[String]) -> (String, bool, bool) {
-    let seen = flags.iter().any(|f| f.eq_ignore_ascii_case("\\Seen"));
-    let flagged = flags.iter().any(|f| f.eq_ignore_ascii_case("\\Flagged"));
-    let mut sorted: Vec<&str> = flags.iter().map(String::as_str).collect();
-    sorted.sort_unstable();
-    (sorted.join(" "), seen, flagged)
 }
 
 fn random_id() -> String {
@@ -700,23 +260,36 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The async face of [`Db`]: one connection behind a mutex, used from the blocking pool.
+/// Read-only connections beside the one writer: listing never waits behind a batch write.
+const READERS: usize = 3;
+
+/// The async face of [`Db`]: one writer connection and a few read-only ones (WAL lets them
+/// read while the writer commits), used from tokio's blocking pool.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<Mutex<Db>>,
+    readers: Arc<Vec<Mutex<Db>>>,
 }
 
 impl Store {
     pub async fn open(path: PathBuf) -> Result<Store> {
-        let db = tokio::task::spawn_blocking(move || Db::open(&path))
-            .await
-            .map_err(Error::storage)??;
+        let (db, readers) = tokio::task::spawn_blocking(move || {
+            let db = Db::open(&path)?;
+            let readers = (0..READERS)
+                .map(|_| Db::open_reader(&path).map(Mutex::new))
+                .collect::<Result<Vec<_>>>()?;
+            Ok::<_, Error>((db, readers))
+        })
+        .await
+        .map_err(Error::storage)??;
         Ok(Store {
             db: Arc::new(Mutex::new(db)),
+            readers: Arc::new(readers),
         })
     }
 
-    /// Runs `f` with the database on tokio's blocking pool.
+    /// Runs `f` with the writer on tokio's blocking pool. A panic inside `f` rolls its
+    /// transaction back (rusqlite's `Transaction` does on drop) and leaves the store usable.
     pub async fn call<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -724,10 +297,34 @@ impl Store {
     {
         let db = Arc::clone(&self.db);
         tokio::task::spawn_blocking(move || {
-            let mut guard = db
-                .lock()
-                .map_err(|_| Error::Storage("the database lock was poisoned".into()))?;
+            let mut guard = db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             f(&mut guard)
+        })
+        .await
+        .map_err(Error::storage)?
+    }
+
+    /// The writer connection's `data_version`: changes when another process commits.
+    pub async fn data_version(&self) -> Result<i64> {
+        self.call(|db| db.data_version()).await
+    }
+
+    /// Runs `f` with a read-only connection (the first free one).
+    pub async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Db) -> Result<T> + Send + 'static,
+    {
+        let readers = Arc::clone(&self.readers);
+        tokio::task::spawn_blocking(move || {
+            let free = readers.iter().find_map(|r| r.try_lock().ok());
+            let guard = match free {
+                Some(g) => g,
+                None => readers[0]
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner),
+            };
+            f(&guard)
         })
         .await
         .map_err(Error::storage)?

@@ -178,8 +178,8 @@ fn flag_changes_expunges_and_a_new_uidvalidity_apply() {
             &[(1, vec!["\\Seen".into()], Some(9)), (2, vec![], Some(9))],
         )
         .unwrap();
-    assert_eq!(changed, 1, "an unchanged flag set is not counted");
-    assert_eq!(db.delete_uids(f, &[4, 5, 99]).unwrap(), 2);
+    assert_eq!(changed.len(), 1, "an unchanged flag set is not counted");
+    assert_eq!(db.delete_uids(f, &[4, 5, 99]).unwrap().len(), 2);
     assert_eq!(db.local_uids(f).unwrap(), vec![1, 2, 3]);
     db.reset_folder(f, 777).unwrap();
     assert_eq!(db.count(f).unwrap(), 0);
@@ -223,4 +223,156 @@ fn settings_round_trip_and_pins_are_per_host_and_port() {
     assert_eq!(db.pinned("imap.example.se", 143).unwrap(), None);
     db.unpin("imap.example.se", 993).unwrap();
     assert_eq!(db.pinned("imap.example.se", 993).unwrap(), None);
+}
+
+/// An account with INBOX (UIDVALIDITY 7) holding UIDs 1..=n, each with a Message-ID, and an
+/// empty Archive.
+fn mailbox(n: u32) -> (Db, i64, i64, i64) {
+    let mut db = Db::open_in_memory().unwrap();
+    let acc = db.save_account(&settings(), false).unwrap();
+    let inbox = db.folder_id(acc, "INBOX").unwrap();
+    let archive = db.folder_id(acc, "Archive").unwrap();
+    for f in [inbox, archive] {
+        db.set_folder_state(
+            f,
+            FolderState {
+                uidvalidity: Some(7),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let batch: Vec<NewMessage> = (1..=n)
+        .map(|u| {
+            let mut m = msg(u, u as i64, &format!("m{u}"), &[]);
+            m.header.message_id = Some(format!("<{u}@example.se>"));
+            m
+        })
+        .collect();
+    db.insert_messages(inbox, &batch).unwrap();
+    (db, acc, inbox, archive)
+}
+
+fn id_of(db: &Db, folder: i64, uid: u32) -> i64 {
+    db.list_messages(folder, 100, 0)
+        .unwrap()
+        .into_iter()
+        .find(|m| m.uid == uid)
+        .unwrap()
+        .id
+}
+
+#[test]
+fn a_message_read_offline_stays_read_when_an_older_flag_scan_arrives() {
+    let (mut db, acc, inbox, _) = mailbox(3);
+    let id = id_of(&db, inbox, 2);
+    let changed = db.queue_flags(acc, &[id], &["\\Seen"], &[]).unwrap();
+    assert_eq!(changed.len(), 1);
+    assert!(db.message(id).unwrap().unwrap().seen, "read at once");
+    // The server has not seen the action yet: its scan still says unread.
+    db.update_flags(inbox, &[(2, vec![], Some(50))]).unwrap();
+    db.insert_messages(inbox, &[msg(2, 2, "m2", &[])]).unwrap();
+    assert!(db.message(id).unwrap().unwrap().seen, "not put back");
+    let queue = db.pending_actions(acc).unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(
+        (queue[0].folder.as_str(), queue[0].uid, queue[0].uidvalidity),
+        ("INBOX", 2, 7)
+    );
+    assert_eq!(queue[0].add_flags, ["\\Seen"]);
+    // Replayed: from now on the server is the truth again.
+    db.action_done(queue[0].id).unwrap();
+    db.update_flags(inbox, &[(2, vec![], Some(51))]).unwrap();
+    assert!(!db.message(id).unwrap().unwrap().seen);
+    // Marking read what is already read queues nothing.
+    db.queue_flags(acc, &[id], &[], &["\\Seen"]).unwrap();
+    assert!(db
+        .queue_flags(acc, &[id], &[], &["\\Seen"])
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_moved_message_keeps_its_id_and_is_not_fetched_back_where_it_was() {
+    let (mut db, acc, inbox, archive) = mailbox(3);
+    let id = id_of(&db, inbox, 3);
+    let moved = db.queue_move(acc, &[id], archive).unwrap();
+    assert_eq!(moved.len(), 1);
+    assert_eq!(db.count(inbox).unwrap(), 2);
+    assert_eq!(db.count(archive).unwrap(), 1);
+    let m = db.message(id).unwrap().unwrap();
+    assert_eq!((m.folder.as_str(), m.uid), ("Archive", 0));
+    // INBOX still has UID 3 on the server until replay: the store counts it as there, and
+    // a sync that sees it does not bring it back.
+    assert_eq!(db.local_uids(inbox).unwrap(), vec![1, 2, 3]);
+    let again = db.insert_messages(inbox, &[msg(3, 3, "m3", &[])]).unwrap();
+    assert!(again.is_empty());
+    assert_eq!(db.count(inbox).unwrap(), 2);
+    // Replayed; the Archive's sync finds it under its new UID: same row, not new to anyone.
+    let action = db.pending_actions(acc).unwrap()[0].id;
+    db.action_done(action).unwrap();
+    let mut there = msg(40, 3, "m3", &["\\Seen"]);
+    there.header.message_id = Some("<3@example.se>".into());
+    let inserted = db.insert_messages(archive, &[there]).unwrap();
+    assert!(inserted.is_empty(), "not announced as new mail");
+    let m = db.message(id).unwrap().unwrap();
+    assert_eq!((m.folder.as_str(), m.uid, m.seen), ("Archive", 40, true));
+    assert_eq!(db.count(archive).unwrap(), 1, "no duplicate");
+}
+
+#[test]
+fn moving_a_message_back_before_replay_cancels_the_move() {
+    let (mut db, acc, inbox, archive) = mailbox(2);
+    let id = id_of(&db, inbox, 1);
+    db.queue_move(acc, &[id], archive).unwrap();
+    db.queue_move(acc, &[id], inbox).unwrap();
+    assert!(db.pending_actions(acc).unwrap().is_empty());
+    let m = db.message(id).unwrap().unwrap();
+    assert_eq!((m.folder.as_str(), m.uid), ("INBOX", 1));
+}
+
+#[test]
+fn deleting_for_good_removes_the_row_and_queues_exactly_that_uid() {
+    let (mut db, acc, inbox, archive) = mailbox(3);
+    let id = id_of(&db, inbox, 2);
+    db.queue_expunge(acc, &[id]).unwrap();
+    assert!(db.message(id).unwrap().is_none());
+    let q = db.pending_actions(acc).unwrap();
+    assert_eq!((q[0].kind, q[0].uid), (ActionKind::Expunge, 2));
+    // Moved, then deleted before replay: removed where the server still has it.
+    let id3 = id_of(&db, inbox, 3);
+    db.queue_move(acc, &[id3], archive).unwrap();
+    db.queue_expunge(acc, &[id3]).unwrap();
+    let q = db.pending_actions(acc).unwrap();
+    assert_eq!(q.len(), 2);
+    assert_eq!(
+        (q[1].kind, q[1].folder.as_str(), q[1].uid),
+        (ActionKind::Expunge, "INBOX", 3)
+    );
+    assert_eq!(db.count(archive).unwrap(), 0);
+    // A refused action leaves the queue; what the server has comes back with the next sync.
+    db.action_failed(q[1].id, "NO", true).unwrap();
+    assert_eq!(db.pending_count(acc).unwrap(), 1);
+    let back = db.insert_messages(inbox, &[msg(3, 3, "m3", &[])]).unwrap();
+    assert_eq!(back.len(), 1);
+}
+
+#[test]
+fn a_flag_change_the_server_refused_makes_the_next_sync_scan_every_flag() {
+    let (mut db, acc, inbox, _) = mailbox(2);
+    db.set_folder_state(
+        inbox,
+        FolderState {
+            uidvalidity: Some(7),
+            uidnext: Some(3),
+            highestmodseq: Some(99),
+        },
+    )
+    .unwrap();
+    let id = id_of(&db, inbox, 1);
+    db.queue_flags(acc, &[id], &["\\Flagged"], &[]).unwrap();
+    let action = db.pending_actions(acc).unwrap()[0].id;
+    db.action_failed(action, "NO", true).unwrap();
+    assert_eq!(db.folder_state(inbox).unwrap().highestmodseq, None);
+    assert_eq!(db.pending_count(acc).unwrap(), 0);
 }

@@ -5,11 +5,15 @@
 
 use lettre::message::{header::ContentType, Mailbox, Message};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
 
 use crate::detect::{self, DetectConfig, Detection, Stage};
 use crate::error::{Error, ErrorKind, Result};
+use crate::events::{Event, Events};
 use crate::imap;
 use crate::personal::{ContactCard, Preferences};
 use crate::secrets::{self, Role, SecretRef};
@@ -18,6 +22,9 @@ use crate::smtp;
 use crate::store::{self, FolderInfo, MessageSummary, Store, StoredAccount};
 use crate::sync::{FolderSync, SyncPhase, SyncProgress, SyncReport};
 use crate::tls::{normalize_fingerprint, Timeouts, Trust};
+
+mod live;
+pub use live::{Flushed, Mark};
 
 /// The platform's app-data directory for Inkorg (`INKORG_DATA_DIR` overrides it).
 pub fn default_data_dir() -> PathBuf {
@@ -87,18 +94,97 @@ pub struct OutgoingMessage {
     pub body: String,
 }
 
+/// What the engine's parts share with the account loop: cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Ctx {
+    pub data_dir: PathBuf,
+    pub store: Store,
+    pub profile: String,
+    pub timeouts: Timeouts,
+    /// A CA file trusted for every connection of this run (`INKORG_EXTRA_CA`: a company's
+    /// private CA, the tests'), never stored with the account.
+    pub extra_ca: Option<PathBuf>,
+    pub events: Events,
+    /// Wakes the loop from IDLE: an action was queued, a folder was opened.
+    pub wake: Arc<tokio::sync::Notify>,
+    /// The person's "try again" after the loop stopped on a refusal.
+    pub retry: Arc<tokio::sync::Notify>,
+    /// Folders the person opened, synced in the loop's next round.
+    wanted: Arc<std::sync::Mutex<BTreeSet<String>>>,
+    clock_jump: Arc<AtomicBool>,
+}
+
+impl Ctx {
+    pub fn take_wanted_folders(&self) -> BTreeSet<String> {
+        std::mem::take(
+            &mut *self
+                .wanted
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    pub fn note_clock_jump(&self) {
+        self.clock_jump.store(true, Ordering::SeqCst);
+    }
+
+    pub fn take_clock_jump(&self) -> bool {
+        self.clock_jump.swap(false, Ordering::SeqCst)
+    }
+
+    pub async fn trust_for(
+        &self,
+        settings: &AccountSettings,
+        host: &str,
+        port: u16,
+    ) -> Result<Trust> {
+        let (h, p) = (host.to_string(), port);
+        let pinned = self.store.read(move |db| db.pinned(&h, p)).await?;
+        Trust {
+            pinned,
+            ..Default::default()
+        }
+        .with_ca_file(settings.ca_file.as_deref())?
+        .with_ca_file(self.extra_ca.as_deref())
+    }
+
+    pub async fn account(&self) -> Result<StoredAccount> {
+        self.store
+            .read(|db| db.account())
+            .await?
+            .ok_or(Error::NotLoggedIn)
+    }
+
+    /// The saved password of the stored account's server for `role`.
+    pub async fn password(&self, settings: &AccountSettings, role: Role) -> Result<String> {
+        let (email, server) = match role {
+            Role::Imap => (&settings.email, &settings.imap),
+            Role::Smtp => (&settings.email, &settings.smtp),
+        };
+        secrets::load_saved(&SecretRef::new(&self.profile, email, role, server))
+            .await?
+            .ok_or_else(|| {
+                Error::Keyring(format!(
+                    "no password for {email} in the keyring; log in again"
+                ))
+            })
+    }
+}
+
+/// The running account loop.
+struct Runner {
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
 pub struct Engine {
-    data_dir: PathBuf,
-    store: Store,
-    profile: String,
-    timeouts: Timeouts,
+    ctx: Ctx,
+    /// The account loop, while it runs in this process.
+    runner: std::sync::Mutex<Option<Runner>>,
     /// One sync at a time per profile.
     sync_lock: Arc<tokio::sync::Mutex<()>>,
     /// Bumped to stop a running sync (removing the account).
     stop_sync: tokio::sync::watch::Sender<u64>,
-    /// A CA file trusted for every connection of this run (`INKORG_EXTRA_CA`: a company's
-    /// private CA, the tests'), never stored with the account.
-    extra_ca: Option<PathBuf>,
     /// What the last "Next" found, so "Log in" signs in to exactly those servers.
     detection: std::sync::Mutex<Option<Remembered>>,
 }
@@ -126,13 +212,21 @@ impl Engine {
         let store = Store::open(store::db_path(&data_dir)).await?;
         let profile = store.call(|db| db.profile_id()).await?;
         Ok(Engine {
-            data_dir,
-            store,
-            profile,
-            timeouts: Timeouts::default(),
+            ctx: Ctx {
+                data_dir,
+                store,
+                profile,
+                timeouts: Timeouts::default(),
+                extra_ca: None,
+                events: Events::new(),
+                wake: Arc::new(tokio::sync::Notify::new()),
+                retry: Arc::new(tokio::sync::Notify::new()),
+                wanted: Arc::default(),
+                clock_jump: Arc::default(),
+            },
+            runner: std::sync::Mutex::new(None),
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
             stop_sync: tokio::sync::watch::channel(0).0,
-            extra_ca: None,
             detection: std::sync::Mutex::new(None),
         })
     }
@@ -144,36 +238,29 @@ impl Engine {
         if let Some(p) = &path {
             Trust::default().with_ca_file(Some(p))?;
         }
-        self.extra_ca = path;
+        self.ctx.extra_ca = path;
         Ok(())
     }
 
     /// The random id that keeps this profile's keyring entries apart from other profiles'.
     pub fn profile(&self) -> &str {
-        &self.profile
+        &self.ctx.profile
     }
 
     pub fn data_dir(&self) -> &Path {
-        &self.data_dir
+        &self.ctx.data_dir
     }
 
     pub fn set_timeouts(&mut self, timeouts: Timeouts) {
-        self.timeouts = timeouts;
+        self.ctx.timeouts = timeouts;
     }
 
     fn secret(&self, email: &str, role: Role, server: &ServerSettings) -> SecretRef {
-        SecretRef::new(&self.profile, email, role, server)
+        SecretRef::new(&self.ctx.profile, email, role, server)
     }
 
     async fn trust_for(&self, settings: &AccountSettings, host: &str, port: u16) -> Result<Trust> {
-        let (h, p) = (host.to_string(), port);
-        let pinned = self.store.call(move |db| db.pinned(&h, p)).await?;
-        Trust {
-            pinned,
-            ..Default::default()
-        }
-        .with_ca_file(settings.ca_file.as_deref())?
-        .with_ca_file(self.extra_ca.as_deref())
+        self.ctx.trust_for(settings, host, port).await
     }
 
     /// Finds the servers for `email` without signing in anywhere ("Next"), and remembers
@@ -289,7 +376,11 @@ impl Engine {
             .trust_for(&settings, &settings.smtp.host, settings.smtp.port)
             .await?;
         let imap_check = with_consent(imap_trust, &accepted, |trust| {
-            let (s, pw, t) = (&settings.imap, creds.imap_password.as_str(), self.timeouts);
+            let (s, pw, t) = (
+                &settings.imap,
+                creds.imap_password.as_str(),
+                self.ctx.timeouts,
+            );
             async move {
                 let mut session = imap::login(s, pw, &trust, &t).await?;
                 let _ = tokio::time::timeout(t.command, session.logout()).await;
@@ -297,7 +388,7 @@ impl Engine {
             }
         });
         let smtp_check = with_consent(smtp_trust, &accepted, |trust| {
-            let (s, pw, t) = (&settings.smtp, creds.smtp(), self.timeouts);
+            let (s, pw, t) = (&settings.smtp, creds.smtp(), self.ctx.timeouts);
             async move { smtp::check_login(s, pw, &trust, &t).await }
         });
         let (imap_result, smtp_result) = tokio::join!(imap_check, smtp_check);
@@ -340,7 +431,7 @@ impl Engine {
     ) -> Result<LoginOutcome> {
         let new = settings.validated()?;
         let mut creds = typed.clone();
-        let stored = self.store.call(|db| db.account()).await?;
+        let stored = self.ctx.store.call(|db| db.account()).await?;
         if let Some(stored) = stored.filter(|a| a.settings.email == new.email) {
             let old = &stored.settings;
             let type_again = |field: &str, which: &str| {
@@ -377,7 +468,7 @@ impl Engine {
     async fn save(&self, outcome: &LoginOutcome, creds: &Credentials) -> Result<()> {
         let s = outcome.settings.clone();
         let email = s.email.clone();
-        let existing = self.store.call(|db| db.account()).await?;
+        let existing = self.ctx.store.call(|db| db.account()).await?;
         if let Some(existing) = &existing {
             if existing.settings.email != email {
                 return Err(Error::invalid(
@@ -413,7 +504,8 @@ impl Engine {
             Ok(()) => {
                 let pins = outcome.pinned.clone();
                 let s = s.clone();
-                self.store
+                self.ctx
+                    .store
                     .call(move |db| {
                         db.in_transaction(|db| {
                             for (host, port, fp) in &pins {
@@ -464,28 +556,15 @@ impl Engine {
     }
 
     async fn account(&self) -> Result<StoredAccount> {
-        self.store
-            .call(|db| db.account())
-            .await?
-            .ok_or(Error::NotLoggedIn)
+        self.ctx.account().await
     }
 
-    /// The saved password of the stored account's server for `role`.
     async fn password(&self, settings: &AccountSettings, role: Role) -> Result<String> {
-        let (email, server) = match role {
-            Role::Imap => (&settings.email, &settings.imap),
-            Role::Smtp => (&settings.email, &settings.smtp),
-        };
-        secrets::load_saved(&self.secret(email, role, server))
-            .await?
-            .ok_or_else(|| {
-                Error::Keyring(format!(
-                    "no password for {email} in the keyring; log in again"
-                ))
-            })
+        self.ctx.password(settings, role).await
     }
 
-    /// Syncs the folder list and INBOX headers. Progress goes to `progress` as it happens.
+    /// Syncs the folder list and every folder's headers, INBOX first, once. Progress goes to
+    /// `progress` as it happens. (The account loop, [`Engine::start`], does this continuously.)
     /// Removing the account stops a running sync.
     pub async fn sync(&self, progress: impl Fn(SyncProgress) + Sync) -> Result<SyncReport> {
         let _one_at_a_time = self.sync_lock.lock().await;
@@ -493,7 +572,7 @@ impl Engine {
         stop.mark_unchanged();
         tokio::select! {
             report = self.sync_now(&progress) => report,
-            _ = stop.changed() => Err(Error::NotLoggedIn),
+            _ = stop.changed() => Err(Error::Cancelled),
         }
     }
 
@@ -510,10 +589,10 @@ impl Engine {
             total: 0,
         });
         let trust = self.trust_for(s, &s.imap.host, s.imap.port).await?;
-        let mut session = imap::login(&s.imap, &password, &trust, &self.timeouts).await?;
+        let mut session = imap::login(&s.imap, &password, &trust, &self.ctx.timeouts).await?;
         drop(password);
         let ep = imap::endpoint(&s.imap);
-        let caps = tokio::time::timeout(self.timeouts.command, session.capabilities())
+        let caps = tokio::time::timeout(self.ctx.timeouts.command, session.capabilities())
             .await
             .map_err(|_| crate::tls::protocol_error(&ep, "CAPABILITY did not finish in time"))?
             .map_err(|e| imap::map_imap_error(&ep, e))?;
@@ -525,23 +604,40 @@ impl Engine {
             done: 0,
             total: 0,
         });
-        let folders = imap::list_folders(&mut session, &ep, &self.timeouts).await?;
+        let folders = imap::list_folders(&mut session, &ep, &self.ctx.timeouts).await?;
         let account_id = account.id;
-        self.store
+        self.ctx
+            .store
             .call(move |db| db.replace_folders(account_id, &folders))
             .await?;
 
+        // INBOX first (what the person looks at), then every other folder the server lists.
+        let names: Vec<String> = self
+            .ctx
+            .store
+            .read(move |db| db.folders(account_id))
+            .await?
+            .into_iter()
+            .filter(|f| f.selectable && !f.name.eq_ignore_ascii_case("INBOX"))
+            .map(|f| f.name)
+            .collect();
         let mut job = FolderSync {
             session: &mut session,
             endpoint: &ep,
-            store: &self.store,
+            store: &self.ctx.store,
             account_id,
-            timeouts: &self.timeouts,
+            timeouts: &self.ctx.timeouts,
             condstore,
+            events: &self.ctx.events,
         };
         let mut report = job.run("INBOX", progress).await?;
+        for name in &names {
+            let other = job.run(name, progress).await?;
+            report.others.push(other);
+        }
         report.elapsed_ms = started.elapsed().as_millis() as u64;
-        let _ = tokio::time::timeout(self.timeouts.command, session.logout()).await;
+        let _ = tokio::time::timeout(self.ctx.timeouts.command, session.logout()).await;
+        self.ctx.events.emit(Event::Folders);
         Ok(report)
     }
 
@@ -549,7 +645,8 @@ impl Engine {
     pub async fn list(&self, folder: &str, limit: u32, offset: u32) -> Result<Vec<MessageSummary>> {
         let account = self.account().await?;
         let name = folder.to_string();
-        self.store
+        self.ctx
+            .store
             .call(move |db| {
                 let exists = db.folders(account.id)?.into_iter().any(|f| f.name == name);
                 // Every account has an INBOX (RFC 3501): before the first sync it is just empty.
@@ -567,7 +664,7 @@ impl Engine {
 
     pub async fn folders(&self) -> Result<Vec<FolderInfo>> {
         let account = self.account().await?;
-        self.store.call(move |db| db.folders(account.id)).await
+        self.ctx.store.call(move |db| db.folders(account.id)).await
     }
 
     pub async fn status(&self) -> Result<Status> {
@@ -580,7 +677,7 @@ impl Engine {
             imap: s.imap,
             smtp: s.smtp,
             folders,
-            data_dir: self.data_dir.clone(),
+            data_dir: self.ctx.data_dir.clone(),
             ca_file: s.ca_file,
             allow_plaintext: s.allow_plaintext,
         })
@@ -590,7 +687,10 @@ impl Engine {
     pub async fn accept_certificate(&self, host: &str, port: u16, fingerprint: &str) -> Result<()> {
         let fp = normalize_fingerprint(fingerprint)?;
         let host = host.to_string();
-        self.store.call(move |db| db.pin(&host, port, &fp)).await
+        self.ctx
+            .store
+            .call(move |db| db.pin(&host, port, &fp))
+            .await
     }
 
     /// Sends a plain-text message from the account's address.
@@ -634,7 +734,7 @@ impl Engine {
             &s.smtp,
             &password,
             &trust,
-            &self.timeouts,
+            &self.ctx.timeouts,
             email.envelope(),
             &email.formatted(),
         )
@@ -645,14 +745,16 @@ impl Engine {
     /// folders, messages and pinned certificates from this profile. The mailbox at the
     /// provider is not touched.
     pub async fn logout(&self) -> Result<()> {
-        // Stop a running sync first and wait until it has let go.
+        // Stop the loop and a running sync first and wait until they have let go.
+        self.stop().await;
         self.stop_sync.send_modify(|n| *n += 1);
         let _no_sync = self.sync_lock.lock().await;
         let account = self.account().await?;
         let s = &account.settings;
         secrets::delete(&self.secret(&s.email, Role::Imap, &s.imap)).await?;
         secrets::delete(&self.secret(&s.email, Role::Smtp, &s.smtp)).await?;
-        self.store
+        self.ctx
+            .store
             .call(move |db| {
                 let s = &account.settings;
                 db.unpin(&s.imap.host, s.imap.port)?;
@@ -664,7 +766,7 @@ impl Engine {
 
     /// Email options, tab General (defaults until the person saves).
     pub async fn preferences(&self) -> Result<Preferences> {
-        let json = self.store.call(|db| db.preference(GENERAL)).await?;
+        let json = self.ctx.store.call(|db| db.preference(GENERAL)).await?;
         match json {
             // A value this version cannot read falls back to the defaults rather than failing.
             Some(j) => Ok(serde_json::from_str(&j).unwrap_or_default()),
@@ -675,7 +777,8 @@ impl Engine {
     pub async fn set_preferences(&self, prefs: Preferences) -> Result<Preferences> {
         let prefs = prefs.validated()?;
         let json = serde_json::to_string(&prefs).map_err(Error::storage)?;
-        self.store
+        self.ctx
+            .store
             .call(move |db| db.set_preference(GENERAL, &json))
             .await?;
         Ok(prefs)
@@ -683,14 +786,15 @@ impl Engine {
 
     /// My contact card.
     pub async fn contact_card(&self) -> Result<ContactCard> {
-        let (name, addresses) = self.store.call(|db| db.contact_card()).await?;
+        let (name, addresses) = self.ctx.store.call(|db| db.contact_card()).await?;
         Ok(ContactCard { name, addresses })
     }
 
     pub async fn set_contact_card(&self, card: ContactCard) -> Result<ContactCard> {
         let card = card.validated()?;
         let c = card.clone();
-        self.store
+        self.ctx
+            .store
             .call(move |db| db.set_contact_card(&c.name, &c.addresses))
             .await?;
         Ok(card)
@@ -753,6 +857,7 @@ impl ErrorKind {
             ErrorKind::NeedsConfirmation => 15,
             // "Nothing found", like a folder that is not there: the CLI's long-standing 13.
             ErrorKind::NoServerFound => 13,
+            ErrorKind::Cancelled => 16,
         }
     }
 }

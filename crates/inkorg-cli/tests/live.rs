@@ -1,0 +1,418 @@
+//! The live mailbox as a person lives with it, through `inkorg-cli watch --json` against the
+//! real Dovecot and Postfix: new mail appears by itself, also after the server restarted;
+//! what is done offline reaches the server once and in order, also across a restart; and
+//! connections cut at random points leave the store equal to the server.
+//! Runs when INKORG_TEST_SERVERS=1 (scripts/test.sh sets it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers may panic
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+mod support;
+use support::*;
+
+#[path = "../../../tests/faultproxy/faultproxy.rs"]
+mod faultproxy;
+use faultproxy::FaultProxy;
+
+/// `inkorg-cli watch --json` in the background, its events on a channel.
+struct Watch {
+    child: Child,
+    events: mpsc::Receiver<Value>,
+    /// Every line it printed, shown when a test fails.
+    history: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Watch {
+    fn start(dir: &Path) -> Watch {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_inkorg-cli"))
+            .arg("--data-dir")
+            .arg(dir)
+            .args(["watch", "--json"])
+            .env_remove("INKORG_DATA_DIR")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, events) = mpsc::channel();
+        let history = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let h = std::sync::Arc::clone(&history);
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                h.lock().unwrap().push(line.clone());
+                let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+                    panic!("watch printed a line that is not JSON ({e}): {line}")
+                });
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        });
+        Watch {
+            child,
+            events,
+            history,
+        }
+    }
+
+    /// The first event (from now) that `pred` accepts, within `limit`.
+    fn wait_for(&self, limit: Duration, pred: impl Fn(&Value) -> bool) -> Option<Value> {
+        let end = Instant::now() + limit;
+        loop {
+            let left = end.checked_duration_since(Instant::now())?;
+            match self.events.recv_timeout(left) {
+                Ok(v) if pred(&v) => return Some(v),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    fn online(&self, limit: Duration) -> bool {
+        self.wait_for(limit, |v| v["type"] == "health" && v["state"] == "online")
+            .is_some()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let h = self.history.lock().unwrap_or_else(|e| e.into_inner());
+            let skip = h.len().saturating_sub(60);
+            eprintln!("watch printed ({} lines, the last 60 here):", h.len());
+            for line in &h[skip..] {
+                eprintln!("  {line}");
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn imaps(env: &std::collections::HashMap<String, String>) -> SocketAddr {
+    format!("127.0.0.1:{}", env["IMAP_PORT"]).parse().unwrap()
+}
+
+fn log_in(env: &std::collections::HashMap<String, String>, dir: &Path, user: &str, port: &str) {
+    let email = format!("{user}@inkorg.test");
+    let pw = format!("{}\n", env["MAIL_PASSWORD"]);
+    let o = cli(dir, &login_args(env, &email, port, "tls"), &pw);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+fn json(dir: &Path, args: &[&str]) -> Value {
+    let o = cli(dir, args, "");
+    assert!(o.status.success(), "{:?}: {}", args, stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// Folder → sorted (UID, flags) as the server has them.
+type MailboxState = BTreeMap<String, Vec<(u64, String)>>;
+
+fn server_state(user: &str) -> MailboxState {
+    let out = Command::new("bash")
+        .arg(script())
+        .args(["dump", user])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut state = MailboxState::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let mut parts = line.split('\t');
+        let (Some(folder), Some(uid)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let flags = normal_flags(parts.next().unwrap_or("").split_whitespace());
+        state
+            .entry(folder.to_string())
+            .or_default()
+            .push((uid.parse().unwrap(), flags));
+    }
+    for v in state.values_mut() {
+        v.sort();
+    }
+    state
+}
+
+fn normal_flags<'a>(flags: impl Iterator<Item = &'a str>) -> String {
+    let mut f: Vec<&str> = flags.filter(|f| *f != "\\Recent").collect();
+    f.sort_unstable();
+    f.join(" ")
+}
+
+fn local_state(dir: &Path) -> MailboxState {
+    let mut state = MailboxState::new();
+    for f in json(dir, &["folders", "--json"]).as_array().unwrap() {
+        let name = f["name"].as_str().unwrap();
+        let list = json(
+            dir,
+            &["list", "--folder", name, "--limit", "100000", "--json"],
+        );
+        let mut rows: Vec<(u64, String)> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let flags = m["flags"].as_array().unwrap();
+                (
+                    m["uid"].as_u64().unwrap(),
+                    normal_flags(flags.iter().map(|f| f.as_str().unwrap())),
+                )
+            })
+            .collect();
+        rows.sort();
+        if !rows.is_empty() {
+            state.insert(name.to_string(), rows);
+        }
+    }
+    state
+}
+
+fn ids(dir: &Path) -> Vec<i64> {
+    json(dir, &["list", "--limit", "100000", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect()
+}
+
+fn run(dir: &Path, args: &[&str]) -> String {
+    let o = cli(dir, args, "");
+    assert!(o.status.success(), "{:?}: {}", args, stderr(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn new_mail_appears_by_itself_within_two_seconds_also_after_the_server_restarted() {
+    let Some(env) = servers() else { return };
+    ctl(&["reset", "carol"]);
+    ctl(&["seed", "carol", "5"]);
+    let dir = tempfile::tempdir().unwrap();
+    log_in(&env, dir.path(), "carol", &env["IMAP_PORT"]);
+    let watch = Watch::start(dir.path());
+    assert!(
+        watch.online(Duration::from_secs(30)),
+        "the loop came online"
+    );
+
+    for round in 1..=2 {
+        let subject = format!("Push {round}: kräftskiva på fredag");
+        let sent = Instant::now();
+        ctl(&["deliver", "carol", &subject]);
+        let event = watch
+            .wait_for(Duration::from_secs(10), |v| {
+                v["type"] == "new_message" && v["subject"] == subject.as_str()
+            })
+            .unwrap_or_else(|| panic!("no new_message event for {subject}"));
+        let delay = sent.elapsed();
+        eprintln!("round {round}: new_message {delay:?} after Postfix accepted the mail");
+        assert!(delay < Duration::from_secs(2), "took {delay:?}");
+        assert_eq!(event["folder"], "INBOX");
+        assert_eq!(event["from"], "Test Avsändare");
+        let listed = json(dir.path(), &["list", "--json"]);
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["id"] == event["id"] && m["subject"] == subject.as_str()),
+            "the message is in the list under the event's id"
+        );
+        if round == 1 {
+            ctl(&["restart-imap"]);
+            assert!(
+                watch
+                    .wait_for(Duration::from_secs(15), |v| v["type"] == "health"
+                        && v["state"] != "online")
+                    .is_some(),
+                "the cut IDLE was noticed"
+            );
+            assert!(watch.online(Duration::from_secs(30)), "back online");
+        }
+    }
+}
+
+#[test]
+fn fifty_actions_taken_offline_reach_the_server_once_and_in_order_after_a_restart() {
+    let Some(env) = servers() else { return };
+    ctl(&["reset", "dave"]);
+    ctl(&["seed", "dave", "40"]);
+    let proxy = FaultProxy::start(imaps(&env));
+    let dir = tempfile::tempdir().unwrap();
+    log_in(&env, dir.path(), "dave", &proxy.port.to_string());
+    run(dir.path(), &["sync"]);
+    let ids = ids(dir.path());
+    assert_eq!(ids.len(), 40);
+    let strs: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+    let some = |r: std::ops::Range<usize>| strs[r].iter().map(String::as_str).collect::<Vec<_>>();
+    // A clean start (the generator marks some mail read or flagged), sent while online.
+    for how in ["--unread", "--unflag"] {
+        let mut a = vec!["mark", how];
+        a.extend(some(0..40));
+        run(dir.path(), &a);
+    }
+    assert!(json(dir.path(), &["queue", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    proxy.set_down(true);
+    let act = |args: &[&str], range: std::ops::Range<usize>| {
+        let mut a = args.to_vec();
+        a.extend(some(range));
+        let out = run(dir.path(), &a);
+        assert!(out.contains("queued: not sent yet"), "{out}");
+    };
+    act(&["mark", "--read"], 0..20);
+    act(&["mark", "--flag"], 0..10);
+    act(&["mark", "--unread"], 0..5);
+    act(&["move", "--to", "Trash"], 20..30);
+    act(&["delete"], 30..35);
+    let queue = json(dir.path(), &["queue", "--json"]);
+    assert_eq!(queue.as_array().unwrap().len(), 50, "50 actions wait");
+    assert!(run(dir.path(), &["queue"]).contains("50 action(s) waiting"));
+    let expected_local = local_state(dir.path());
+    assert_eq!(expected_local["INBOX"].len(), 25, "done locally at once");
+
+    // A new process (the restart) with the server reachable again.
+    proxy.set_down(false);
+    let watch = Watch::start(dir.path());
+    assert!(
+        watch
+            .wait_for(Duration::from_secs(60), |v| v["type"] == "queue"
+                && v["pending"] == 0)
+            .is_some(),
+        "the queue emptied"
+    );
+    assert!(watch.online(Duration::from_secs(30)));
+    drop(watch);
+
+    let server = server_state("dave");
+    let inbox = &server["INBOX"];
+    assert_eq!(inbox.len(), 25);
+    let with = |f: &str| inbox.iter().filter(|(_, fl)| fl == f).count();
+    assert_eq!(
+        with("\\Flagged"),
+        5,
+        "read, flagged, then unread again: in order"
+    );
+    assert_eq!(with("\\Flagged \\Seen"), 5);
+    assert_eq!(with("\\Seen"), 10);
+    assert_eq!(with(""), 5);
+    assert_eq!(
+        server["Trash"].len(),
+        15,
+        "each moved message once in Trash"
+    );
+    assert_eq!(
+        local_state(dir.path()),
+        server,
+        "the store equals the server"
+    );
+    assert!(json(dir.path(), &["queue", "--json"])
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn thirty_cuts_at_random_points_leave_the_store_equal_to_the_server() {
+    let Some(env) = servers() else { return };
+    ctl(&["reset", "erin"]);
+    ctl(&["seed", "erin", "300"]);
+    let proxy = FaultProxy::start(imaps(&env));
+    let dir = tempfile::tempdir().unwrap();
+    log_in(&env, dir.path(), "erin", &proxy.port.to_string());
+    // Cuts anywhere from inside the TLS handshake to past the end of the first sync (about
+    // 200 kB); the test also cuts every open connection now and then, which lands on IDLE.
+    proxy.cut_after(Some((2_000, 300_000)));
+    let watch = Watch::start(dir.path());
+    // The person acts once the folders are listed (Trash among them).
+    let listed = Instant::now();
+    while !json(dir.path(), &["folders", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == "Trash")
+    {
+        assert!(
+            listed.elapsed() < Duration::from_secs(90),
+            "Trash never listed"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    let started = Instant::now();
+    let mut round = 0;
+    while (proxy.cuts() < 30 || round < 12) && started.elapsed() < Duration::from_secs(150) {
+        round += 1;
+        let ids = ids(dir.path());
+        let pick = |k: usize| ids.get((round * 7 + k * 13) % ids.len().max(1)).copied();
+        match round % 4 {
+            0 => ctl(&["deliver", "erin", &format!("Avbrott {round}")]),
+            1 => {
+                if let (Some(a), Some(b)) = (pick(1), pick(2)) {
+                    run(
+                        dir.path(),
+                        &["mark", "--read", &a.to_string(), &b.to_string()],
+                    );
+                }
+            }
+            2 => {
+                if let Some(a) = pick(3) {
+                    run(dir.path(), &["move", "--to", "Trash", &a.to_string()]);
+                }
+            }
+            _ => {
+                if let Some(a) = pick(4) {
+                    run(dir.path(), &["mark", "--flag", &a.to_string()]);
+                }
+                // A change on the server while the loop is connected (or not).
+                ctl(&["flag", "erin", &(round * 3).to_string(), "\\Answered"]);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        if round % 3 == 0 {
+            proxy.cut_all(); // lands on IDLE as often as not
+        }
+    }
+    eprintln!(
+        "{} cuts over {} connections in {round} rounds ({:?})",
+        proxy.cuts(),
+        proxy.connections(),
+        started.elapsed()
+    );
+    assert!(proxy.cuts() >= 30, "only {} cuts", proxy.cuts()); // (prints the watch's events)
+
+    // The network heals: the loop catches up on its own.
+    proxy.cut_after(None);
+    proxy.cut_all();
+    let end = Instant::now() + Duration::from_secs(90);
+    let (mut local, mut server) = (MailboxState::new(), MailboxState::new());
+    while Instant::now() < end {
+        std::thread::sleep(Duration::from_secs(2));
+        let waiting = json(dir.path(), &["queue", "--json"]);
+        if !waiting.as_array().unwrap().is_empty() {
+            continue;
+        }
+        local = local_state(dir.path());
+        server = server_state("erin");
+        if local == server {
+            break;
+        }
+    }
+    drop(watch);
+    assert_eq!(local, server, "the store equals the server after the cuts");
+    assert!(server["INBOX"].len() > 250);
+}

@@ -1,0 +1,569 @@
+//! The account loop: one supervised task per account that owns its IMAP connection, and in
+//! each round replays the person's queued actions, syncs the folder list and every folder
+//! (INBOX first, the others when due or asked for), then waits for news with IDLE on INBOX (or
+//! polls where the server has no IDLE). It is stopped by a cancellation token; a failure
+//! reconnects with exponential backoff and jitter; a refusal that another try cannot fix
+//! (wrong password, a provider block, an untrusted certificate) stops it and says why, and
+//! only the person's "try again" ([`crate::Engine::retry_now`]) starts it again. Everything it
+//! learns goes into the store and out as [`Event`]s.
+//!
+//! One loop per profile, also across processes: the loop holds an exclusive lock on
+//! `loop.lock` in the data directory. A second process (the app beside `inkorg-cli watch`)
+//! reports [`Health::Elsewhere`] and waits; actions it queues reach the server through the
+//! loop that runs, which notices other processes' commits by SQLite's `data_version`.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant, SystemTime};
+use tokio_util::sync::CancellationToken;
+
+use crate::engine::Ctx;
+use crate::error::{Error, ErrorKind, Result};
+use crate::events::{ErrorInfo, Event, Health};
+use crate::imap::{self, IdleEnd, Session, SessionCaps};
+use crate::secrets::Role;
+use crate::store::FolderInfo;
+use crate::sync::{FolderSync, SyncProgress, SyncReport};
+
+/// The longest IDLE: re-issued after this whatever keepalives the server sends (RFC 2177 asks
+/// for less than 29 minutes; NATs and proxies drop quiet connections much sooner).
+const IDLE_MAX: Duration = Duration::from_secs(5 * 60);
+/// Where the server has no IDLE, INBOX is polled this often.
+const POLL_EVERY: Duration = Duration::from_secs(2 * 60);
+/// The folder list and the other folders are synced this often (and when the person opens
+/// one).
+const OTHER_FOLDERS_EVERY: Duration = Duration::from_secs(5 * 60);
+/// How often the loop looks for other processes' writes and for a jump in the wall clock.
+const TICK: Duration = Duration::from_millis(500);
+/// A wall clock that moved this much further than the monotonic clock means the machine
+/// slept: the connection is probably dead, so reconnect at once.
+const CLOCK_JUMP: Duration = Duration::from_secs(30);
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_MAX: Duration = Duration::from_secs(5 * 60);
+/// An action whose connection failed this often in a row is dropped (a command that somehow
+/// breaks the connection every time must not block the queue forever). A cut connection is
+/// the network's fault, not the action's: on a bad network this takes many reconnects.
+const MAX_ATTEMPTS: u32 = 20;
+
+/// Errors another try cannot fix: the loop stops and waits for the person.
+fn stops_the_loop(e: &Error) -> bool {
+    use crate::error::BlockReason;
+    match e {
+        Error::BlockedByProvider { reason, .. } => !matches!(
+            reason,
+            BlockReason::TooManyConnections | BlockReason::Throttled
+        ),
+        _ => matches!(
+            e.kind(),
+            ErrorKind::WrongCredentials
+                | ErrorKind::CertificateUntrusted
+                | ErrorKind::StarttlsNotOffered
+                | ErrorKind::Keyring
+                | ErrorKind::NotLoggedIn
+                | ErrorKind::InvalidInput
+        ),
+    }
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Exponential backoff with jitter (from the clock's nanoseconds: no RNG needed for this).
+struct Backoff {
+    next: Duration,
+    /// Connections in a row that logged in and then failed before a round completed.
+    after_login: u32,
+}
+
+impl Backoff {
+    fn new() -> Backoff {
+        Backoff {
+            next: BACKOFF_FIRST,
+            after_login: 0,
+        }
+    }
+
+    /// A round completed: the connection works.
+    fn reset(&mut self) {
+        self.next = BACKOFF_FIRST;
+        self.after_login = 0;
+    }
+
+    /// A connection logged in, then failed. On a flaky network each one still makes progress
+    /// (every header batch is committed), so the next try comes after a second; a server that
+    /// fails the same way every time gets the growing backoff after a few.
+    fn failed_after_login(&mut self) {
+        self.after_login += 1;
+        if self.after_login <= 5 {
+            self.next = BACKOFF_FIRST;
+        }
+    }
+
+    fn take(&mut self) -> Duration {
+        let base = self.next;
+        self.next = (self.next * 2).min(BACKOFF_MAX);
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        // Up to +25 %, so many clients cut off together do not all come back together.
+        base + base.mul_f64(f64::from(nanos % 1000) / 4000.0)
+    }
+}
+
+/// The exclusive lock that makes this process the profile's one loop.
+struct ProfileLock {
+    _file: std::fs::File,
+}
+
+impl ProfileLock {
+    fn try_acquire(data_dir: &std::path::Path) -> Result<Option<ProfileLock>> {
+        let path = data_dir.join("loop.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(ProfileLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::Storage(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+}
+
+/// Runs the loop until `cancel` fires. Returns only then (or when there is no account).
+pub(crate) async fn run(ctx: Ctx, cancel: CancellationToken) -> Result<()> {
+    let _lock = loop {
+        let dir = ctx.data_dir.clone();
+        let lock = tokio::task::spawn_blocking(move || ProfileLock::try_acquire(&dir))
+            .await
+            .map_err(Error::storage)??;
+        if let Some(lock) = lock {
+            break lock;
+        }
+        ctx.events.emit(Event::Health(Health::Elsewhere));
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            () = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    };
+    let mut backoff = Backoff::new();
+    loop {
+        if cancel.is_cancelled() {
+            return Ok(());
+        }
+        ctx.events.emit(Event::Health(Health::Connecting));
+        let mut logged_in = false;
+        let error = match connected(&ctx, &cancel, &mut backoff, &mut logged_in).await {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        if logged_in {
+            backoff.failed_after_login();
+        }
+        if cancel.is_cancelled() {
+            return Ok(());
+        }
+        if matches!(error, Error::NotLoggedIn) {
+            return Err(error);
+        }
+        if stops_the_loop(&error) {
+            ctx.events.emit(Event::Health(Health::Stopped {
+                error: ErrorInfo::from(&error),
+            }));
+            tokio::select! {
+                () = cancel.cancelled() => return Ok(()),
+                () = ctx.retry.notified() => {}
+            }
+            backoff.reset();
+            continue;
+        }
+        let wait = backoff.take();
+        ctx.events.emit(Event::Health(Health::Offline {
+            retry_in_s: wait.as_secs().max(1),
+            error: ErrorInfo::from(&error),
+        }));
+        tokio::select! {
+            () = cancel.cancelled() => return Ok(()),
+            () = tokio::time::sleep(wait) => {}
+            () = ctx.retry.notified() => backoff.reset(),
+        }
+    }
+}
+
+/// What [`flush`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flushed {
+    /// The queue was replayed on the server (this many actions were waiting).
+    Replayed(u32),
+    /// Another process runs this profile's loop: it replays the queue.
+    Elsewhere,
+}
+
+/// Replays the queue once, now, unless another process runs the loop (the CLI's `mark`,
+/// `move` and `delete` without a `watch`). Then syncs the folders the actions touched.
+pub(crate) async fn flush(ctx: Ctx) -> Result<Flushed> {
+    let dir = ctx.data_dir.clone();
+    let lock = tokio::task::spawn_blocking(move || ProfileLock::try_acquire(&dir))
+        .await
+        .map_err(Error::storage)??;
+    let Some(_lock) = lock else {
+        return Ok(Flushed::Elsewhere);
+    };
+    let account = ctx.account().await?;
+    let account_id = account.id;
+    let waiting = ctx
+        .store
+        .read(move |db| db.pending_count(account_id))
+        .await?;
+    if waiting == 0 {
+        return Ok(Flushed::Replayed(0));
+    }
+    let mut conn = Connection::open(&ctx).await?;
+    let result = async {
+        let touched = conn.replay().await?;
+        for folder in &touched {
+            conn.sync_folder(folder).await?;
+        }
+        Ok(Flushed::Replayed(waiting))
+    }
+    .await;
+    conn.close().await;
+    result
+}
+
+/// One connection's life: log in, then rounds of replay, sync and waiting, until an error or
+/// the cancellation.
+async fn connected(
+    ctx: &Ctx,
+    cancel: &CancellationToken,
+    backoff: &mut Backoff,
+    logged_in: &mut bool,
+) -> Result<()> {
+    let mut conn = Connection::open(ctx).await?;
+    *logged_in = true;
+    let result = conn.rounds(cancel, backoff).await;
+    conn.close().await;
+    result
+}
+
+struct Connection<'a> {
+    ctx: &'a Ctx,
+    session: Option<Session>,
+    ep: crate::error::Endpoint,
+    caps: SessionCaps,
+    account_id: i64,
+}
+
+impl<'a> Connection<'a> {
+    /// Logs in to the account's IMAP server with the saved password.
+    async fn open(ctx: &'a Ctx) -> Result<Connection<'a>> {
+        let account = ctx.account().await?;
+        let s = &account.settings;
+        s.check_plaintext()?;
+        let password = ctx.password(s, Role::Imap).await?;
+        let trust = ctx.trust_for(s, &s.imap.host, s.imap.port).await?;
+        let ep = imap::endpoint(&s.imap);
+        let mut session = imap::login(&s.imap, &password, &trust, &ctx.timeouts).await?;
+        drop(password);
+        let caps = imap::session_caps(&mut session, &ep, &ctx.timeouts).await?;
+        Ok(Connection {
+            ctx,
+            session: Some(session),
+            ep,
+            caps,
+            account_id: account.id,
+        })
+    }
+
+    async fn close(&mut self) {
+        if let Some(mut session) = self.session.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(2), session.logout()).await;
+        }
+    }
+
+    fn session(&mut self) -> Result<&mut Session> {
+        self.session
+            .as_mut()
+            .ok_or_else(|| crate::tls::protocol_error(&self.ep, "the connection was lost"))
+    }
+
+    async fn rounds(&mut self, cancel: &CancellationToken, backoff: &mut Backoff) -> Result<()> {
+        let mut others_synced: Option<Instant> = None;
+        // A STATUS that disagrees with the sync just done means mail arrived in between: sync
+        // again, but only once in a row (a server whose counts never match must still IDLE).
+        let mut recheck = true;
+        loop {
+            if cancel.is_cancelled() {
+                return Ok(());
+            }
+            let touched = self.replay().await?;
+            // INBOX first: it is what the person looks at.
+            let mut inbox = self.sync_folder("INBOX").await?;
+            let due = others_synced.is_none_or(|t| t.elapsed() >= OTHER_FOLDERS_EVERY);
+            let mut folders: BTreeSet<String> = self.ctx.take_wanted_folders();
+            folders.extend(touched);
+            let known = if due {
+                others_synced = Some(Instant::now());
+                let all = self.refresh_folders().await?;
+                folders.extend(all.iter().map(|f| f.name.clone()));
+                all
+            } else {
+                let account_id = self.account_id;
+                self.ctx
+                    .store
+                    .read(move |db| db.folders(account_id))
+                    .await?
+            };
+            // Only folders the server lists and can select: a folder asked for that is gone
+            // must not fail the connection.
+            folders.retain(|name| {
+                !name.eq_ignore_ascii_case("INBOX")
+                    && known.iter().any(|f| f.name == *name && f.selectable)
+            });
+            for folder in &folders {
+                if cancel.is_cancelled() {
+                    return Ok(());
+                }
+                self.sync_folder(folder).await?;
+            }
+            if !folders.is_empty() {
+                // Leave INBOX selected for IDLE, and pick up what arrived meanwhile.
+                inbox = self.sync_folder("INBOX").await?;
+            }
+            backoff.reset();
+            self.ctx.events.emit(Event::Health(Health::Online {
+                updated_at: now_secs(),
+                push: self.caps.idle,
+            }));
+            let account_id = self.account_id;
+            let pending = self
+                .ctx
+                .store
+                .read(move |db| db.pending_count(account_id))
+                .await?;
+            if pending > 0 {
+                // Queued while this round ran: replay before waiting.
+                continue;
+            }
+            // Mail that arrived between the sync and IDLE is seen here, not after IDLE ends.
+            let (ep, timeouts) = (self.ep.clone(), self.ctx.timeouts);
+            let (uidnext, exists) = imap::status(self.session()?, &ep, &timeouts, "INBOX").await?;
+            if recheck && (uidnext != inbox.uidnext || exists != inbox.report.total) {
+                recheck = false;
+                continue;
+            }
+            recheck = true;
+            let until_others = others_synced
+                .map(|t| OTHER_FOLDERS_EVERY.saturating_sub(t.elapsed()))
+                .unwrap_or_default();
+            self.wait(cancel, until_others).await?;
+        }
+    }
+
+    /// Waits for news: IDLE on INBOX, or a quiet wait and NOOP where IDLE is missing.
+    async fn wait(&mut self, cancel: &CancellationToken, until_others: Duration) -> Result<()> {
+        let ctx = self.ctx;
+        let interrupt = interrupted(ctx, cancel);
+        if self.caps.idle {
+            let session = self
+                .session
+                .take()
+                .ok_or_else(|| crate::tls::protocol_error(&self.ep, "the connection was lost"))?;
+            let limit = IDLE_MAX.min(until_others.max(Duration::from_secs(1)));
+            let (session, _end): (Session, IdleEnd) =
+                imap::idle(session, &self.ep, &ctx.timeouts, limit, interrupt).await?;
+            self.session = Some(session);
+        } else {
+            let limit = POLL_EVERY.min(until_others.max(Duration::from_secs(1)));
+            tokio::select! {
+                () = interrupt => {}
+                () = tokio::time::sleep(limit) => {}
+            }
+            let ep = self.ep.clone();
+            let t = ctx.timeouts.command;
+            let noop = self.session()?.noop();
+            tokio::time::timeout(t, noop)
+                .await
+                .map_err(|_| crate::tls::protocol_error(&ep, "NOOP did not finish in time"))?
+                .map_err(|e| imap::map_imap_error(&ep, e))?;
+        }
+        if clock_jumped_recently(ctx) {
+            return Err(Error::CannotConnect {
+                endpoint: self.ep.clone(),
+                detail: "the computer slept; reconnecting".into(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn refresh_folders(&mut self) -> Result<Vec<FolderInfo>> {
+        let ep = self.ep.clone();
+        let timeouts = self.ctx.timeouts;
+        let remote = imap::list_folders(self.session()?, &ep, &timeouts).await?;
+        let account_id = self.account_id;
+        let (before, after) = self
+            .ctx
+            .store
+            .call(move |db| {
+                let before: Vec<String> = db
+                    .folders(account_id)?
+                    .into_iter()
+                    .map(|f| f.name)
+                    .collect();
+                db.replace_folders(account_id, &remote)?;
+                Ok((before, db.folders(account_id)?))
+            })
+            .await?;
+        if before != after.iter().map(|f| f.name.clone()).collect::<Vec<_>>() {
+            self.ctx.events.emit(Event::Folders);
+        }
+        Ok(after)
+    }
+
+    async fn sync_folder(&mut self, folder: &str) -> Result<Synced> {
+        let ep = self.ep.clone();
+        let ctx = self.ctx;
+        let condstore = self.caps.condstore;
+        let account_id = self.account_id;
+        let session = self.session()?;
+        let mut job = FolderSync {
+            session,
+            endpoint: &ep,
+            store: &ctx.store,
+            account_id,
+            timeouts: &ctx.timeouts,
+            condstore,
+            events: &ctx.events,
+        };
+        let report: SyncReport = job.run(folder, &|_: SyncProgress| {}).await?;
+        if report.full || report.new + report.expunged + report.flags_changed > 0 {
+            ctx.events.emit(Event::Synced {
+                folder: report.folder.clone(),
+                new: report.new,
+                total: report.total,
+                full: report.full,
+            });
+            ctx.events.emit(Event::Folders);
+        }
+        let name = folder.to_string();
+        let uidnext = ctx
+            .store
+            .read(move |db| {
+                Ok(db
+                    .folders(account_id)?
+                    .into_iter()
+                    .find(|f| f.name == name)
+                    .and_then(|f| f.uidnext))
+            })
+            .await?;
+        Ok(Synced { report, uidnext })
+    }
+
+    /// Replays the queue in order. Returns the folders that moves went to (synced next, so
+    /// the moved messages get their new UIDs).
+    async fn replay(&mut self) -> Result<BTreeSet<String>> {
+        let mut touched = BTreeSet::new();
+        let account_id = self.account_id;
+        let mut selected: Option<(String, u32)> = None;
+        loop {
+            let queue = self
+                .ctx
+                .store
+                .read(move |db| db.pending_actions(account_id))
+                .await?;
+            let Some(action) = queue.into_iter().next() else {
+                break;
+            };
+            let id = action.id;
+            let ep = self.ep.clone();
+            let caps = self.caps;
+            let timeouts = self.ctx.timeouts;
+            let mut target = crate::replay::Target {
+                session: self.session()?,
+                ep: &ep,
+                timeouts: &timeouts,
+                caps,
+            };
+            match crate::replay::apply(&mut target, &action, &mut selected).await {
+                Ok(()) => {
+                    if let Some(t) = &action.target {
+                        touched.insert(t.clone());
+                    }
+                    touched.insert(action.folder.clone());
+                    self.ctx.store.call(move |db| db.action_done(id)).await?;
+                }
+                Err(imap::CommandFailure::Refused(text)) => {
+                    // The server will not do it (the folder is gone, …): drop it; the next
+                    // sync shows the server's state again.
+                    touched.insert(action.folder.clone());
+                    self.ctx
+                        .store
+                        .call(move |db| db.action_failed(id, &text, true))
+                        .await?;
+                }
+                Err(imap::CommandFailure::Failed(e)) => {
+                    let give_up = action.attempts + 1 >= MAX_ATTEMPTS;
+                    let text = e.to_string();
+                    self.ctx
+                        .store
+                        .call(move |db| db.action_failed(id, &text, give_up))
+                        .await?;
+                    return Err(e);
+                }
+            }
+            let pending = self
+                .ctx
+                .store
+                .read(move |db| db.pending_count(account_id))
+                .await?;
+            self.ctx.events.emit(Event::Queue { pending });
+        }
+        Ok(touched)
+    }
+}
+
+/// A folder's sync and the UIDNEXT it ended with.
+struct Synced {
+    report: SyncReport,
+    uidnext: Option<u32>,
+}
+
+/// Completes when the loop should stop waiting: cancelled, an action queued in this process,
+/// a folder asked for, another process's commit, or a jump in the wall clock.
+async fn interrupted(ctx: &Ctx, cancel: &CancellationToken) {
+    let start_version = ctx.store.data_version().await.unwrap_or(0);
+    let mono = Instant::now();
+    let wall = SystemTime::now();
+    let watch = async {
+        loop {
+            tokio::time::sleep(TICK).await;
+            let version = ctx.store.data_version().await.unwrap_or(start_version);
+            if version != start_version {
+                return;
+            }
+            let wall_elapsed = wall.elapsed().unwrap_or_default();
+            if wall_elapsed > mono.elapsed() + CLOCK_JUMP {
+                ctx.note_clock_jump();
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = cancel.cancelled() => {}
+        () = ctx.wake.notified() => {}
+        () = watch => {}
+    }
+}
+
+fn clock_jumped_recently(ctx: &Ctx) -> bool {
+    ctx.take_clock_jump()
+}
