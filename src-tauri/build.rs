@@ -11,7 +11,6 @@ fn main() {
             "save_detected",
             "login",
             "pick_ca_file",
-            "sync",
             "list_messages",
             "list_folders",
             "logout",
@@ -22,6 +21,12 @@ fn main() {
             "make_first_on_card",
             "system_language",
             "open_link",
+            "sync_now",
+            "mark_messages",
+            "move_messages",
+            "delete_messages",
+            "archive_messages",
+            "list_queue",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

@@ -6,7 +6,7 @@ use tauri::State;
 
 use crate::dto::{
     AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto,
-    LoginRequest, MessageDto, PreferencesDto, SyncProgressDto, SyncReportDto,
+    LoginRequest, MarkDto, MessageDto, PreferencesDto, QueuedActionDto,
 };
 use crate::AppState;
 use inkorg_core::{Credentials, Error};
@@ -78,6 +78,7 @@ pub async fn save_detected(
         .engine
         .save_detected(&email, &display_name, &password, None)
         .await?;
+    start_loop(&state);
     Ok(state.engine.status().await?.into())
 }
 
@@ -99,6 +100,7 @@ pub async fn login(state: State<'_, AppState>, request: LoginRequest) -> Result<
     } else {
         state.engine.login(&settings, &creds, accepted).await?;
     }
+    start_loop(&state);
     Ok(state.engine.status().await?.into())
 }
 
@@ -118,22 +120,6 @@ pub async fn pick_ca_file<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result
         .await
         .map_err(|_| CommandError::internal("the file dialog closed unexpectedly"))?;
     Ok(picked.map(|p| p.to_string_lossy().into_owned()))
-}
-
-/// Syncs the folder list and INBOX; progress arrives on `on_progress` as it happens.
-#[tauri::command]
-pub async fn sync(
-    state: State<'_, AppState>,
-    on_progress: Channel<SyncProgressDto>,
-) -> Result<SyncReportDto> {
-    let report = state
-        .engine
-        .sync(|p| {
-            // A closed channel (window gone) must not stop the sync.
-            let _ = on_progress.send(p.into());
-        })
-        .await?;
-    Ok(report.into())
 }
 
 /// One page of a folder, newest first, from the local store.
@@ -224,4 +210,64 @@ pub async fn open_link(url: String) -> Result<()> {
         }));
     }
     open::that_detached(&url).map_err(|e| CommandError::internal(format!("cannot open {url}: {e}")))
+}
+
+/// After a login: the account loop runs (again) with the saved settings and password; a loop
+/// that stopped on a refusal (the password had changed) tries again now.
+fn start_loop(state: &AppState) {
+    state.engine.start();
+    state.engine.retry_now();
+}
+
+/// "Refresh" and "Try again": the loop syncs `folder` now and, if it waits to reconnect or
+/// stopped on a refusal, tries again. Returns at once; the news comes as events.
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>, folder: String) -> Result<()> {
+    state.engine.start();
+    state.engine.open_folder(&folder);
+    state.engine.retry_now();
+    Ok(())
+}
+
+/// Read, unread, flag, unflag: written locally and queued; returns how many changed.
+#[tauri::command]
+pub async fn mark_messages(state: State<'_, AppState>, ids: Vec<i64>, how: MarkDto) -> Result<u32> {
+    Ok(state.engine.mark(&ids, how.into()).await?)
+}
+
+#[tauri::command]
+pub async fn move_messages(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+    folder: String,
+) -> Result<u32> {
+    Ok(state.engine.move_messages(&ids, &folder).await?)
+}
+
+/// To Trash; for good (in Trash, or without a Trash folder) only with `forGood`, the person's
+/// yes to the question.
+#[tauri::command]
+pub async fn delete_messages(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+    for_good: bool,
+) -> Result<u32> {
+    Ok(state.engine.delete(&ids, for_good).await?)
+}
+
+#[tauri::command]
+pub async fn archive_messages(state: State<'_, AppState>, ids: Vec<i64>) -> Result<u32> {
+    Ok(state.engine.archive(&ids).await?)
+}
+
+/// The actions waiting for the server, oldest first.
+#[tauri::command]
+pub async fn list_queue(state: State<'_, AppState>) -> Result<Vec<QueuedActionDto>> {
+    Ok(state
+        .engine
+        .queue()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }

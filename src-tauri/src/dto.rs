@@ -6,8 +6,7 @@ use inkorg_core::detect::{Detection, Requirement, ServerReport, Source, Stage};
 use inkorg_core::text::for_display;
 use inkorg_core::{
     AccountSettings, BlockReason, ContactCard, Endpoint, Error, ErrorKind, FolderInfo, Language,
-    MessageSummary, Preferences, Security, ServerSettings, Status, SyncPhase, SyncProgress,
-    SyncReport,
+    MessageSummary, Preferences, Security, ServerSettings, Status,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -135,6 +134,9 @@ pub struct FolderDto {
     pub role: Option<RoleDto>,
     #[ts(optional)]
     pub special_use: Option<String>,
+    /// The hierarchy delimiter ("/" or "."), for the folder tree.
+    #[ts(optional)]
+    pub delimiter: Option<String>,
     pub total: u32,
     pub unread: u32,
     /// Seconds since the epoch.
@@ -149,6 +151,7 @@ impl From<FolderInfo> for FolderDto {
             role: f.role.map(Into::into),
             name: f.name,
             special_use: f.special_use,
+            delimiter: f.delimiter,
             total: f.total,
             unread: f.unread,
             last_sync: f.last_sync,
@@ -256,70 +259,6 @@ impl From<MessageSummary> for MessageDto {
             date: m.date,
             size: m.size,
             has_attachment: m.has_attachment,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum SyncPhaseDto {
-    Connecting,
-    Folders,
-    Headers,
-    Flags,
-    Expunges,
-    Done,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct SyncProgressDto {
-    pub folder: String,
-    pub phase: SyncPhaseDto,
-    pub done: u32,
-    pub total: u32,
-}
-
-impl From<SyncProgress> for SyncProgressDto {
-    fn from(p: SyncProgress) -> Self {
-        let phase = match p.phase {
-            SyncPhase::Connecting => SyncPhaseDto::Connecting,
-            SyncPhase::Folders => SyncPhaseDto::Folders,
-            SyncPhase::Headers => SyncPhaseDto::Headers,
-            SyncPhase::Flags => SyncPhaseDto::Flags,
-            SyncPhase::Expunges => SyncPhaseDto::Expunges,
-            SyncPhase::Done => SyncPhaseDto::Done,
-        };
-        SyncProgressDto {
-            folder: p.folder,
-            phase,
-            done: p.done,
-            total: p.total,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct SyncReportDto {
-    pub folder: String,
-    pub new: u32,
-    pub flags_changed: u32,
-    pub expunged: u32,
-    pub total: u32,
-}
-
-impl From<SyncReport> for SyncReportDto {
-    fn from(r: SyncReport) -> Self {
-        SyncReportDto {
-            folder: r.folder,
-            new: r.new,
-            flags_changed: r.flags_changed,
-            expunged: r.expunged,
-            total: r.total,
         }
     }
 }
@@ -794,6 +733,271 @@ impl From<ContactCardDto> for ContactCard {
         ContactCard {
             name: c.name,
             addresses: c.addresses,
+        }
+    }
+}
+
+/// What the engine tells the UI as it happens, on the `inkorg://event` event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum EventDto {
+    #[serde(rename_all = "camelCase")]
+    NewMessage {
+        #[ts(type = "number")]
+        id: i64,
+        folder: String,
+        uid: u32,
+        from: String,
+        subject: String,
+        #[ts(type = "number")]
+        date: i64,
+        seen: bool,
+    },
+    #[serde(rename_all = "camelCase")]
+    Flags {
+        #[ts(type = "number")]
+        id: i64,
+        folder: String,
+        seen: bool,
+        flagged: bool,
+    },
+    #[serde(rename_all = "camelCase")]
+    Removed {
+        #[ts(type = "number")]
+        id: i64,
+        folder: String,
+        #[ts(optional)]
+        moved_to: Option<String>,
+    },
+    Folders,
+    #[serde(rename_all = "camelCase")]
+    Progress {
+        folder: String,
+        done: u32,
+        total: u32,
+    },
+    #[serde(rename_all = "camelCase")]
+    Synced {
+        folder: String,
+        new: u32,
+        total: u32,
+        full: bool,
+    },
+    #[serde(rename_all = "camelCase")]
+    Health {
+        health: HealthDto,
+    },
+    #[serde(rename_all = "camelCase")]
+    Queue {
+        pending: u32,
+    },
+}
+
+/// The account's connection, as the inbox's status line says it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct HealthDto {
+    pub state: HealthStateDto,
+    /// Up to date as of (seconds since the epoch), when online.
+    #[ts(optional, type = "number")]
+    pub updated_at: Option<i64>,
+    /// IDLE (push) rather than polling, when online.
+    pub push: bool,
+    /// Seconds until the next try, when offline.
+    #[ts(optional, type = "number")]
+    pub retry_in_s: Option<u64>,
+    /// Why it is offline or stopped.
+    #[ts(optional)]
+    pub error: Option<CommandError>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum HealthStateDto {
+    Connecting,
+    Online,
+    Offline,
+    /// The server refused the account; waits for the person ("Log in again", "Try again").
+    Stopped,
+    /// Another Inkorg (the CLI's watch) runs this profile's sync.
+    Elsewhere,
+}
+
+impl From<inkorg_core::ErrorInfo> for CommandError {
+    fn from(e: inkorg_core::ErrorInfo) -> Self {
+        CommandError {
+            kind: e.kind.into(),
+            message: e.message,
+            server: e.endpoint.as_ref().map(Into::into),
+            field: None,
+            fingerprint: e.fingerprint,
+            reason: e.reason.map(Into::into),
+            server_text: e.server_text.as_deref().map(for_display),
+            url: e.url,
+        }
+    }
+}
+
+impl From<inkorg_core::Health> for HealthDto {
+    fn from(h: inkorg_core::Health) -> Self {
+        use inkorg_core::Health as H;
+        let mut dto = HealthDto {
+            state: HealthStateDto::Connecting,
+            updated_at: None,
+            push: false,
+            retry_in_s: None,
+            error: None,
+        };
+        match h {
+            H::Connecting => {}
+            H::Online { updated_at, push } => {
+                dto.state = HealthStateDto::Online;
+                dto.updated_at = Some(updated_at);
+                dto.push = push;
+            }
+            H::Offline { retry_in_s, error } => {
+                dto.state = HealthStateDto::Offline;
+                dto.retry_in_s = Some(retry_in_s);
+                dto.error = Some(error.into());
+            }
+            H::Stopped { error } => {
+                dto.state = HealthStateDto::Stopped;
+                dto.error = Some(error.into());
+            }
+            H::Elsewhere => dto.state = HealthStateDto::Elsewhere,
+        }
+        dto
+    }
+}
+
+impl From<inkorg_core::Event> for EventDto {
+    fn from(e: inkorg_core::Event) -> Self {
+        use inkorg_core::Event as E;
+        match e {
+            E::NewMessage {
+                id,
+                folder,
+                uid,
+                from,
+                subject,
+                date,
+                seen,
+            } => EventDto::NewMessage {
+                id,
+                folder,
+                uid,
+                from: for_display(&from),
+                subject: for_display(&subject),
+                date,
+                seen,
+            },
+            E::Flags {
+                id,
+                folder,
+                seen,
+                flagged,
+            } => EventDto::Flags {
+                id,
+                folder,
+                seen,
+                flagged,
+            },
+            E::Removed {
+                id,
+                folder,
+                moved_to,
+            } => EventDto::Removed {
+                id,
+                folder,
+                moved_to,
+            },
+            E::Folders => EventDto::Folders,
+            E::Progress {
+                folder,
+                done,
+                total,
+            } => EventDto::Progress {
+                folder,
+                done,
+                total,
+            },
+            E::Synced {
+                folder,
+                new,
+                total,
+                full,
+            } => EventDto::Synced {
+                folder,
+                new,
+                total,
+                full,
+            },
+            E::Health(h) => EventDto::Health { health: h.into() },
+            E::Queue { pending } => EventDto::Queue { pending },
+        }
+    }
+}
+
+/// Read, unread, flag, unflag.
+#[derive(Debug, Clone, Copy, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum MarkDto {
+    Read,
+    Unread,
+    Flag,
+    Unflag,
+}
+
+impl From<MarkDto> for inkorg_core::Mark {
+    fn from(m: MarkDto) -> Self {
+        match m {
+            MarkDto::Read => inkorg_core::Mark::Read,
+            MarkDto::Unread => inkorg_core::Mark::Unread,
+            MarkDto::Flag => inkorg_core::Mark::Flag,
+            MarkDto::Unflag => inkorg_core::Mark::Unflag,
+        }
+    }
+}
+
+/// One action waiting for the server ("3 ändringar väntar").
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct QueuedActionDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    /// "flags", "move" or "expunge".
+    pub kind: String,
+    pub folder: String,
+    #[ts(optional)]
+    pub target: Option<String>,
+    pub add_flags: Vec<String>,
+    pub remove_flags: Vec<String>,
+    pub subject: String,
+    #[ts(optional)]
+    pub last_error: Option<String>,
+}
+
+impl From<inkorg_core::PendingAction> for QueuedActionDto {
+    fn from(a: inkorg_core::PendingAction) -> Self {
+        QueuedActionDto {
+            id: a.id,
+            kind: match a.kind {
+                inkorg_core::ActionKind::Flags => "flags",
+                inkorg_core::ActionKind::Move => "move",
+                inkorg_core::ActionKind::Expunge => "expunge",
+            }
+            .into(),
+            folder: a.folder,
+            target: a.target,
+            add_flags: a.add_flags,
+            remove_flags: a.remove_flags,
+            subject: for_display(&a.subject),
+            last_error: a.last_error,
         }
     }
 }

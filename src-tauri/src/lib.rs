@@ -43,11 +43,38 @@ pub fn init<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), inkorg_core::Er
     let dir = data_dir(app);
     let mut engine = tauri::async_runtime::block_on(Engine::open(&dir))?;
     engine.set_extra_ca(overrides.extra_ca.clone())?;
+    let engine = Arc::new(engine);
     app.manage(AppState {
-        engine: Arc::new(engine),
+        engine: Arc::clone(&engine),
         detect: overrides.detect_config()?,
     });
+    forward_events(app, &engine);
+    // The account loop runs from the start when an account exists (after a login otherwise).
+    tauri::async_runtime::spawn(async move {
+        if engine.status().await.is_ok() {
+            engine.start();
+        }
+    });
     Ok(())
+}
+
+/// Every engine event goes to the web UI as `inkorg://event`. A UI that fell behind gets a
+/// `folders` event, which makes it reload from the store (the truth).
+fn forward_events<R: Runtime>(app: &tauri::AppHandle<R>, engine: &Engine) {
+    use tauri::Emitter;
+    use tokio::sync::broadcast::error::RecvError;
+    let mut events = engine.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let dto = match events.recv().await {
+                Ok(e) => dto::EventDto::from(e),
+                Err(RecvError::Lagged(_)) => dto::EventDto::Folders,
+                Err(RecvError::Closed) => return,
+            };
+            let _ = app.emit("inkorg://event", dto);
+        }
+    });
 }
 
 /// Whether the main window may show `url`: only the app's own pages. Every link to the world
@@ -106,7 +133,6 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::save_detected,
             commands::login,
             commands::pick_ca_file,
-            commands::sync,
             commands::list_messages,
             commands::list_folders,
             commands::logout,
@@ -117,6 +143,12 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::make_first_on_card,
             commands::system_language,
             commands::open_link,
+            commands::sync_now,
+            commands::mark_messages,
+            commands::move_messages,
+            commands::delete_messages,
+            commands::archive_messages,
+            commands::list_queue,
         ])
 }
 

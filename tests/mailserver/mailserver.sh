@@ -11,6 +11,7 @@
 #   mailserver.sh deliver USER SUBJECT   send a message to USER through Postfix (submission)
 #   mailserver.sh restart-imap       restart the main Dovecot (connections drop)
 #   mailserver.sh dump USER          every message of USER: folder, UID, flags (tab-separated)
+#   mailserver.sh kick USER          close USER's IMAP sessions (as a provider does after a password change)
 #   mailserver.sh stop
 #
 # What runs (all loopback, high ports, so nothing clashes with a system mail server):
@@ -495,6 +496,10 @@ restart_imap() {
   wait_port $IMAPS_PORT "Dovecot (main)"
 }
 
+kick() {
+  doveadm_main kick "$(user_of "${1:?usage: kick USER}")" >/dev/null 2>&1 || true
+}
+
 dump() {
   local user
   user=$(user_of "${1:?usage: dump USER}")
@@ -506,6 +511,7 @@ case "${1:-}" in
   deliver) shift; deliver "$@" ;;
   restart-imap) restart_imap ;;
   dump) shift; dump "$@" ;;
+  kick) shift; kick "$@" ;;
   env) env_lines ;;
   seed) shift; seed "$@" ;;
   flag) shift; flag "$@" ;;
@@ -513,5 +519,5 @@ case "${1:-}" in
   new-uidvalidity) shift; new_uidvalidity "$@" ;;
   reset) shift; reset "$@" ;;
   stop) ensure_user; stop ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
 esac

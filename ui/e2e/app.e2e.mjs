@@ -407,7 +407,54 @@ test(`${lang}: an unknown domain opens Advanced settings with the reason; Save o
     await list.click();
     await list.sendKeys(Key.ARROW_DOWN);
     assert.ok((await text('#message-subject')).length > 0);
+    // The account loop says it is up to date, in words and with the time.
+    await driver.wait(async () => (await $('#health').getAttribute('data-state')) === 'online', 30000);
+    assert.ok((await text('#health')).startsWith(s('health.online', { time: '' }).trim()), await text('#health'));
     await shot('15-inbox');
+
+    // Acting on mail by keyboard: Delete goes to the trash at once, Undo brings it back;
+    // V moves to a folder, which the folder pane then shows.
+    {
+      const subject = await text('#message-subject');
+      await list.sendKeys(Key.DELETE);
+      await wait('#undo-bar');
+      await driver.wait(async () => (await list.getAttribute('data-count')) === String(Number(env.SEEDED) - 1), 5000);
+      assert.equal(await text('#undo-bar span'), s('action.deletedOne'));
+      await shot('15a-deleted-undo');
+      await click('#undo');
+      await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 5000);
+      await list.click();
+      await list.sendKeys(Key.HOME);
+      const moved = await text('#message-subject');
+      await list.sendKeys('v');
+      await wait('#move-dialog');
+      await driver.executeScript(
+        'const el = document.getElementById("move-target"); el.value = arguments[0]; el.dispatchEvent(new Event("change", { bubbles: true }));', 'Trash');
+      await shot('15b-move-dialog');
+      await click('#move-ok');
+      await driver.wait(async () => (await list.getAttribute('data-count')) === String(Number(env.SEEDED) - 1), 5000);
+      await click('[data-folder="Trash"]');
+      await driver.wait(until.elementLocated(By.xpath(`//*[@role="option"]//*[contains(text(), ${JSON.stringify(moved.slice(0, 20))})]`)), 10000);
+      await shot('15c-folder-pane-trash');
+      // Back to the inbox the same way; the server gets both moves from the queue.
+      await list.click();
+      await list.sendKeys(Key.HOME, 'v');
+      await wait('#move-dialog');
+      await driver.executeScript(
+        'const el = document.getElementById("move-target"); el.value = arguments[0]; el.dispatchEvent(new Event("change", { bubbles: true }));', 'INBOX');
+      await click('#move-ok');
+      await click('[data-folder="INBOX"]');
+      await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 10000);
+      assert.ok(subject.length > 0);
+      // ? lists the shortcuts.
+      await list.sendKeys('?');
+      await wait('#keys-dialog');
+      assert.equal(await dialogTitle('keys-dialog'), s('keys.title'));
+      await shot('15d-shortcuts');
+      await click('#keys-close');
+      await driver.wait(async () => (await $$('#keys-dialog')).length === 0 && (await $$('#pending')).length === 0, 30000,
+        'the queue emptied: the server has every change');
+    }
 
     // The window shows only the app's own pages: a script (or a link) that tries to navigate
     // it elsewhere, or to open a new window, is refused by the shell.
@@ -446,6 +493,9 @@ test(`${lang}: an unknown domain opens Advanced settings with the reason; Save o
 
     // The password changes at the provider: the next sync shows the banner; the mail stays.
     writeFileSync(users, original.replace(`${env.MAIL_USER}:{PLAIN}${env.MAIL_PASSWORD}:`, `${env.MAIL_USER}:{PLAIN}changed-elsewhere:`));
+    // As providers do after a password change, the open sessions are closed: the account
+    // loop's next login is refused.
+    execFileSync('bash', [new URL('../../tests/mailserver/mailserver.sh', import.meta.url).pathname, 'kick', env.MAIL_USER]);
     {
       await click('#refresh');
       const banner = await wait('#sync-banner [data-guidance="wrong_credentials"]', 30000);

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
 import { setLanguage } from './i18n.svelte';
-import type { AccountDto, ContactCardDto, DetectionDto, MessageDto, PreferencesDto } from './ipc';
+import type { AccountDto, ContactCardDto, DetectionDto, EventDto, MessageDto, PreferencesDto } from './ipc';
 
 afterEach(() => {
   cleanup();
@@ -80,12 +81,18 @@ function ipc(opts: { system?: string; prefs?: PreferencesDto; account?: AccountD
       case 'make_first_on_card': card = { ...card, addresses: [args.email as string, ...card.addresses.filter((a) => a !== args.email)] }; return card;
       case 'list_folders': return opts.account?.folders ?? [];
       case 'list_messages': return (args as { offset: number }).offset === 0 ? messages : [];
-      case 'sync': return { folder: 'INBOX', new: 2, flagsChanged: 0, expunged: 0, total: 3 };
+      case 'sync_now': return null;
+      case 'list_queue': return [];
       case 'open_link': return null;
     }
     return null;
-  });
+  }, { shouldMockEvents: true });
   return calls;
+}
+
+/** What the engine would send on `inkorg://event`. */
+async function engineEvent(e: EventDto) {
+  await emit('inkorg://event', e);
 }
 
 /** Waits until `selector` matches, and returns the element. */
@@ -435,44 +442,63 @@ describe('where the password may go', () => {
 });
 
 describe('the inbox', () => {
-  it('shows the inbox from the local store, then syncs and shows the new badge', async () => {
-    ipc({ account });
+  const server = { protocol: 'imap', host: 'localhost', port: 10993, security: 'tls' as const, user: 'u' };
+
+  it('shows the inbox from the local store and stays live: new mail, the status line, the queue', async () => {
+    let listed = messages;
+    const calls = ipc({ account }, (cmd) => (cmd === 'list_messages' ? listed : undefined));
     render(App);
     await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
     expect(screen.getByText('Möte om kräftskivan #0')).toBeTruthy();
-    expect(await screen.findByText('2 new')).toBeTruthy();
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'sync_now' && c.args.folder === 'INBOX')).toBe(true));
     const list = screen.getByRole('listbox');
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     await fireEvent.keyDown(list, { key: 'ArrowDown' });
     expect(screen.getByRole('heading', { name: 'Möte om kräftskivan #1' })).toBeTruthy();
     expect(document.querySelector('#message-from')?.textContent).toBe('Åsa Öberg <asa@example.se>');
+    // New mail arrives by itself: the list reloads from the store.
+    const fresh = { ...messages[0]!, id: 200, uid: 11, subject: 'Nytt brev' };
+    listed = [fresh, ...messages];
+    await engineEvent({ type: 'new_message', id: 200, folder: 'INBOX', uid: 11, from: 'Åsa', subject: 'Nytt brev', date: 0, seen: false });
+    expect(await screen.findByText('Nytt brev')).toBeTruthy();
+    await engineEvent({ type: 'health', health: { state: 'online', push: true, updatedAt: 1767600000 } });
+    expect((await found('#health[data-state="online"]')).textContent).toMatch(/^Updated \d\d:\d\d/);
+    await engineEvent({ type: 'health', health: { state: 'offline', push: false, retryInS: 30, error: { kind: 'cannot_connect', message: 'x', server } } });
+    expect((await found('#health[data-state="offline"]')).textContent).toBe('Offline – trying again in 30 s');
+    await engineEvent({ type: 'queue', pending: 3 });
+    expect((await screen.findByRole('button', { name: '3 changes waiting' }))).toBeTruthy();
   });
 
-  it('the folder picker lists the roles first in the language, then the rest decoded by name', async () => {
+  it('the folder pane lists the roles first in the language, then the rest decoded by name', async () => {
     const folders = [
       { name: 'R&AOQ-kningar', displayName: 'Räkningar', total: 0, unread: 0 },
       { name: 'Papperskorg', displayName: 'Papperskorg', role: 'trash' as const, total: 0, unread: 0 },
       { name: 'Sent Items', displayName: 'Sent Items', role: 'sent' as const, total: 4, unread: 0 },
       { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1 },
       { name: 'Arbete', displayName: 'Arbete', total: 0, unread: 2 },
+      { name: 'Arbete/2026', displayName: 'Arbete/2026', delimiter: '/', total: 0, unread: 0 },
     ];
     const calls = ipc({ account: { ...account, folders }, system: 'sv-SE' }, (cmd) => (cmd === 'list_folders' ? folders : undefined));
     render(App);
-    await waitFor(() => expect(document.querySelectorAll('#folder option').length).toBe(5));
-    const options = [...document.querySelectorAll<HTMLOptionElement>('#folder option')];
-    expect(options.map((o) => o.textContent)).toEqual(['Inkorg (1)', 'Skickat', 'Papperskorg', 'Arbete (2)', 'Räkningar']);
-    // The server's own name is what the list asks for.
-    await fireEvent.change(document.querySelector('#folder')!, { target: { value: 'R&AOQ-kningar' } });
+    await waitFor(() => expect(document.querySelectorAll('[data-folder]').length).toBe(6));
+    const names = [...document.querySelectorAll<HTMLElement>('[data-folder] .name')].map((o) => o.textContent);
+    expect(names).toEqual(['Inkorg', 'Skickat', 'Papperskorg', 'Arbete', 'Arbete/2026', 'Räkningar']);
+    const sub = document.querySelector<HTMLElement>('[data-folder="Arbete/2026"]')!;
+    expect(sub.style.paddingLeft).toBe('22px');
+    // The server's own name is what the list asks for, and the loop syncs the folder opened.
+    await fireEvent.click(document.querySelector('[data-folder="R&AOQ-kningar"]')!);
     await waitFor(() => expect(calls.some((c) => c.cmd === 'list_messages' && c.args.folder === 'R&AOQ-kningar')).toBe(true));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'sync_now' && c.args.folder === 'R&AOQ-kningar')).toBe(true));
   });
 
-  it('a sync that cannot sign in shows a banner with Log in again; the mail stays readable', async () => {
-    ipc({ account, system: 'sv' }, (cmd) => {
-      if (cmd === 'sync') throw { kind: 'wrong_credentials', message: 'raw', server: { protocol: 'imap', host: 'localhost', port: 10993, security: 'tls', user: 'u' } };
-    });
+  it('a loop that cannot sign in shows a banner with Log in again; the mail stays readable', async () => {
+    ipc({ account, system: 'sv' });
     render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    await engineEvent({ type: 'health', health: { state: 'stopped', push: false, error: { kind: 'wrong_credentials', message: 'raw', server } } });
     const banner = await found('#sync-banner [data-guidance="wrong_credentials"]');
     expect(banner.textContent).toContain('Användarnamnet eller lösenordet godkändes inte');
+    expect(document.querySelector('#health')?.textContent).toBe('Kan inte logga in');
     expect(document.querySelectorAll('[role="option"]').length).toBe(3);
     await fireEvent.click(screen.getByRole('button', { name: 'Logga in igen' }));
     const dialog = await screen.findByRole('dialog', { name: 'Logga in igen' });
@@ -480,13 +506,56 @@ describe('the inbox', () => {
   });
 
   it('too many connections asks to wait, not for a new password', async () => {
-    ipc({ account }, (cmd) => {
-      if (cmd === 'sync') throw { kind: 'blocked_by_provider', reason: 'too_many_connections', message: 'raw' };
-    });
+    const calls = ipc({ account });
     render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    await engineEvent({ type: 'health', health: { state: 'stopped', push: false, error: { kind: 'blocked_by_provider', reason: 'too_many_connections', message: 'raw' } } });
     await waitFor(() => expect(document.querySelector('[data-guidance="too_many_connections"]')).toBeTruthy());
     expect(screen.queryByRole('button', { name: 'Log in again' })).toBeNull();
-    expect(screen.getByRole('button', { name: 'Try again' })).toBeTruthy();
+    const before = calls.filter((c) => c.cmd === 'sync_now').length;
+    await fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'sync_now').length).toBe(before + 1));
+  });
+
+  it('Delete moves to Trash at once with Undo; in Trash it asks before removing for good', async () => {
+    const folders = [
+      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1 },
+      { name: 'Trash', displayName: 'Trash', role: 'trash' as const, total: 0, unread: 0 },
+    ];
+    const calls = ipc({ account: { ...account, folders } }, (cmd) => {
+      if (cmd === 'list_folders') return folders;
+      if (cmd === 'delete_messages' || cmd === 'move_messages' || cmd === 'mark_messages') return 1;
+    });
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    const list = screen.getByRole('listbox');
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await fireEvent.keyDown(list, { key: 'u' });
+    await waitFor(() => expect(calls.find((c) => c.cmd === 'mark_messages')?.args).toEqual({ ids: [100], how: 'read' }));
+    await fireEvent.keyDown(list, { key: 'Delete' });
+    await waitFor(() => expect(calls.find((c) => c.cmd === 'delete_messages')?.args).toEqual({ ids: [100], forGood: false }));
+    await fireEvent.click(await screen.findByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect(calls.find((c) => c.cmd === 'move_messages')?.args).toEqual({ ids: [100], folder: 'INBOX' }));
+    // In Trash: a question first, nothing removed until the yes.
+    await fireEvent.click(document.querySelector('[data-folder="Trash"]')!);
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'list_messages' && c.args.folder === 'Trash')).toBe(true));
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await fireEvent.keyDown(list, { key: 'Delete' });
+    const ask = await screen.findByRole('alertdialog');
+    expect(ask.textContent).toContain('Delete the message for good? This cannot be undone.');
+    expect(calls.filter((c) => c.cmd === 'delete_messages').length).toBe(1);
+    await fireEvent.click(screen.getByRole('button', { name: 'Delete for good' }));
+    await waitFor(() => expect(calls.filter((c) => c.cmd === 'delete_messages').at(-1)?.args).toEqual({ ids: [100], forGood: true }));
+  });
+
+  it('? lists the keyboard shortcuts', async () => {
+    ipc({ account, system: 'sv' });
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    await fireEvent.keyDown(window, { key: '?' });
+    const dialog = await screen.findByRole('dialog', { name: 'Kortkommandon' });
+    expect(dialog.textContent).toContain('Ta bort (till Papperskorgen)');
+    expect(dialog.textContent).toContain('Ångra det senaste');
   });
 });
 

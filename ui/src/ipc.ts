@@ -1,6 +1,7 @@
 // The one module that talks to the Rust core. Everything crossing IPC is typed by the
 // bindings generated from the Rust DTOs (src/bindings, by ts-rs).
 import { invoke, Channel } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type { AccountDto } from './bindings/AccountDto';
 import type { CommandError } from './bindings/CommandError';
 import type { ContactCardDto } from './bindings/ContactCardDto';
@@ -11,13 +12,20 @@ import type { LoginRequest } from './bindings/LoginRequest';
 import type { MessageDto } from './bindings/MessageDto';
 import type { PreferencesDto } from './bindings/PreferencesDto';
 import type { ServerDto } from './bindings/ServerDto';
-import type { SyncProgressDto } from './bindings/SyncProgressDto';
-import type { SyncReportDto } from './bindings/SyncReportDto';
+import type { EventDto } from './bindings/EventDto';
+import type { HealthDto } from './bindings/HealthDto';
+import type { MarkDto } from './bindings/MarkDto';
+import type { QueuedActionDto } from './bindings/QueuedActionDto';
 
 export type {
   AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto, LoginRequest,
-  MessageDto, PreferencesDto, ServerDto, SyncProgressDto, SyncReportDto,
+  MessageDto, PreferencesDto, ServerDto, EventDto, HealthDto, MarkDto, QueuedActionDto,
 };
+
+/** The engine's events (new mail, flags, removals, folders, health, the queue). */
+export function onEvent(handler: (e: EventDto) => void): Promise<UnlistenFn> {
+  return listen<EventDto>('inkorg://event', (e) => handler(e.payload));
+}
 
 /** Every failure of a command is a CommandError; anything else is wrapped as "internal". */
 export function asCommandError(e: unknown): CommandError {
@@ -59,11 +67,16 @@ export const api = {
     call<MessageDto[]>('list_messages', { folder, offset, limit }),
   /** Removes the account: stops sync, deletes local mail and the saved password. */
   logout: () => call<null>('logout'),
-  sync: (onProgress: (p: SyncProgressDto) => void) => {
-    const channel = new Channel<SyncProgressDto>();
-    channel.onmessage = onProgress;
-    return call<SyncReportDto>('sync', { onProgress: channel });
-  },
+  /** "Refresh" / "Try again": the account loop syncs `folder` now. Returns at once. */
+  syncNow: (folder: string) => call<null>('sync_now', { folder }),
+  /** The actions below change the local store and queue the change; they never wait for
+   * the server. Each returns how many messages changed. */
+  mark: (ids: number[], how: MarkDto) => call<number>('mark_messages', { ids, how }),
+  move: (ids: number[], folder: string) => call<number>('move_messages', { ids, folder }),
+  /** To Trash; for good only with forGood (the person's yes). */
+  remove: (ids: number[], forGood: boolean) => call<number>('delete_messages', { ids, forGood }),
+  archive: (ids: number[]) => call<number>('archive_messages', { ids }),
+  listQueue: () => call<QueuedActionDto[]>('list_queue'),
   getPreferences: () => call<PreferencesDto>('get_preferences'),
   setPreferences: (preferences: PreferencesDto) => call<PreferencesDto>('set_preferences', { preferences }),
   getContactCard: () => call<ContactCardDto>('get_contact_card'),

@@ -618,6 +618,11 @@ fn describe_event(e: &Event) -> String {
             None => format!("removed  {folder} #{id}"),
         },
         Event::Folders => "folders  changed".into(),
+        Event::Progress {
+            folder,
+            done,
+            total,
+        } => format!("progress {folder}: {done} of {total} headers"),
         Event::Synced {
             folder, new, total, ..
         } => format!("synced   {folder}: {new} new, {total} in total"),

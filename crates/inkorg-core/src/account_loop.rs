@@ -22,7 +22,7 @@ use crate::events::{ErrorInfo, Event, Health};
 use crate::imap::{self, IdleEnd, Session, SessionCaps};
 use crate::secrets::Role;
 use crate::store::FolderInfo;
-use crate::sync::{FolderSync, SyncProgress, SyncReport};
+use crate::sync::{FolderSync, SyncPhase, SyncProgress, SyncReport};
 
 /// The longest IDLE: re-issued after this whatever keepalives the server sends (RFC 2177 asks
 /// for less than 29 minutes; NATs and proxies drop quiet connections much sooner).
@@ -444,7 +444,17 @@ impl<'a> Connection<'a> {
             condstore,
             events: &ctx.events,
         };
-        let report: SyncReport = job.run(folder, &|_: SyncProgress| {}).await?;
+        let events = &ctx.events;
+        let progress = |p: SyncProgress| {
+            if p.phase == SyncPhase::Headers && p.total > 0 && p.done < p.total {
+                events.emit(Event::Progress {
+                    folder: p.folder,
+                    done: p.done,
+                    total: p.total,
+                });
+            }
+        };
+        let report: SyncReport = job.run(folder, &progress).await?;
         if report.full || report.new + report.expunged + report.flags_changed > 0 {
             ctx.events.emit(Event::Synced {
                 folder: report.folder.clone(),

@@ -43,6 +43,12 @@ pub enum Event {
     },
     /// The folder list or a folder's counts changed: reload them.
     Folders,
+    /// Headers of a folder's first sync are arriving (one event per stored batch).
+    Progress {
+        folder: String,
+        done: u32,
+        total: u32,
+    },
     /// A folder's sync finished.
     Synced {
         folder: String,
@@ -81,34 +87,54 @@ pub enum Health {
     Elsewhere,
 }
 
-/// An error as events carry it: the kind a UI branches on and the engine's words.
+/// An error as events carry it: the kind a UI branches on, the server, and the engine's and
+/// the server's words (never a password).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ErrorInfo {
     pub kind: ErrorKind,
     pub message: String,
+    pub endpoint: Option<crate::error::Endpoint>,
     /// Why a provider blocked the sign-in, when it did.
     pub reason: Option<crate::error::BlockReason>,
     /// The server's own words, when it gave some.
     pub server_text: Option<String>,
+    /// The provider's page about the block.
+    pub url: Option<String>,
+    /// An untrusted certificate's SHA-256 fingerprint.
+    pub fingerprint: Option<String>,
 }
 
 impl From<&Error> for ErrorInfo {
     fn from(e: &Error) -> ErrorInfo {
-        let (reason, server_text) = match e {
+        let mut info = ErrorInfo {
+            kind: e.kind(),
+            message: e.to_string(),
+            endpoint: e.endpoint().cloned(),
+            reason: None,
+            server_text: None,
+            url: None,
+            fingerprint: None,
+        };
+        match e {
             Error::BlockedByProvider {
                 reason,
                 server_text,
+                url,
                 ..
-            } => (Some(*reason), Some(server_text.clone())),
-            Error::WrongCredentials { server_text, .. } => (None, Some(server_text.clone())),
-            _ => (None, None),
-        };
-        ErrorInfo {
-            kind: e.kind(),
-            message: e.to_string(),
-            reason,
-            server_text,
+            } => {
+                info.reason = Some(*reason);
+                info.server_text = Some(server_text.clone());
+                info.url = url.clone();
+            }
+            Error::WrongCredentials { server_text, .. } => {
+                info.server_text = Some(server_text.clone())
+            }
+            Error::CertificateUntrusted { fingerprint, .. } => {
+                info.fingerprint = Some(fingerprint.clone())
+            }
+            _ => {}
         }
+        info
     }
 }
 

@@ -9,7 +9,11 @@ name: string,
 /**
  * The name as a person reads it (decoded from IMAP's modified UTF-7).
  */
-displayName: string, role?: RoleDto, specialUse?: string, total: number, unread: number, 
+displayName: string, role?: RoleDto, specialUse?: string, 
+/**
+ * The hierarchy delimiter ("/" or "."), for the folder tree.
+ */
+delimiter?: string, total: number, unread: number, 
 /**
  * Seconds since the epoch.
  */
