@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark (prints figures, never fails on time): Inkorg's initial header sync of N seeded
 # messages (default 10,000) into SQLite, next to a raw single-command UID FETCH of the same
-# header fields against the same Dovecot in the same run, and their ratio. Also a no-op resync.
+# header fields against the same Dovecot in the same run, and their ratio. Also a no-op resync,
+# the delay from Postfix accepting a mail to the `new_message` event of `inkorg-cli watch`
+# (median of 20), and the memory of that watch with the N messages stored.
 #   scripts/bench.sh [N] [REPEAT]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -52,6 +54,12 @@ bench_body() {
   printf '  the same sync timed inside the engine:        %.3f s (%.2fx raw; from the keyring look-up on,\n' "$p" "$(echo "$p / $r" | bc -l)"
   printf '    without process start and database open, which a running app pays once)\n'
   printf '  inkorg-cli sync with nothing new (no-op):     %.3f s\n' "$n"
+  dir=$(mktemp -d)
+  "$CLI" --data-dir "$dir" login --email bench@inkorg.test --imap-host localhost --imap-port "$IMAP_PORT" \
+    --smtp-host localhost --smtp-port "$SMTP_PORT" --ca-file "$CA_FILE" >/dev/null
+  python3 tests/bench/push_latency.py "$CLI" "$dir" tests/mailserver/mailserver.sh bench 20
+  "$CLI" --data-dir "$dir" logout >/dev/null
+  rm -rf "$dir"
 }
 export -f bench_body
 export CLI N REPEAT

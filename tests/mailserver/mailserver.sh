@@ -10,7 +10,9 @@
 #   mailserver.sh reset USER         empty all of USER's folders (and forget what was seeded)
 #   mailserver.sh deliver USER SUBJECT   send a message to USER through Postfix (submission)
 #   mailserver.sh restart-imap       restart the main Dovecot (connections drop)
-#   mailserver.sh dump USER          every message of USER: folder, UID, flags (tab-separated)
+#   mailserver.sh dump USER [INST]   every message of USER: folder, UID, flags (tab-separated)
+#   mailserver.sh flat-folders USER NAME…   folders INBOX.NAME on the "flat" instance
+#   mailserver.sh flat-rename USER OLD NEW  rename INBOX.OLD to INBOX.NEW there
 #   mailserver.sh kick USER          close USER's IMAP sessions (as a provider does after a password change)
 #   mailserver.sh stop
 #
@@ -18,6 +20,8 @@
 #   Dovecot "main"      IMAPS 10993, IMAP with STARTTLS 10143, LMTP 10024, SASL auth 10444
 #   Dovecot "untrusted" IMAPS 11993 with a certificate from a CA that clients do not trust
 #   Dovecot "plain"     IMAP 12143 without STARTTLS (ssl = no), to prove the client refuses it
+#   Dovecot "flat"      IMAPS 13993 shaped like Courier/Cyrus: folders under "INBOX." with "."
+#                       as the delimiter, no SPECIAL-USE, no CONDSTORE/QRESYNC, no MOVE
 #   Postfix             submission with STARTTLS 10587, SMTPS 10465; SASL through Dovecot;
 #                       delivers to @inkorg.test over LMTP into Dovecot and nowhere else
 #   Dovecot "sim"       the simulated internet's mail hosts (run as root, standard ports):
@@ -35,12 +39,12 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAUL
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
 # alice and bob are for people and demos; the others give each test its own mailbox.
-USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina bench e2e)
+USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof bench e2e)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail
 IMAPS_PORT=10993 IMAP_PORT=10143 LMTP_PORT=10024 AUTH_PORT=10444
-UNTRUSTED_PORT=11993 PLAIN_PORT=12143
+UNTRUSTED_PORT=11993 PLAIN_PORT=12143 FLAT_PORT=13993
 SUBMISSION_PORT=10587 SMTPS_PORT=10465
 # The simulated internet (tests/simnet): its mail hosts resolve to these loopback addresses.
 SIM_ADDR=127.0.2.1 SIM_TRAP=127.0.2.99
@@ -134,6 +138,41 @@ write_users() {
 }
 
 # dovecot_conf NAME CERTPREFIX SSL LISTENERS...
+# The folder namespace. "flat" looks like Courier or Cyrus: every folder under "INBOX." with
+# "." as the delimiter, no SPECIAL-USE (roles only from the names), and no CONDSTORE, QRESYNC
+# or MOVE (flag scans; COPY, STORE \\Deleted and UID EXPUNGE to move).
+namespace_of() {
+  if [ "$1" = flat ]; then
+    cat <<EOT
+namespace inbox {
+  inbox = yes
+  prefix = INBOX.
+  separator = .
+}
+imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ NAMESPACE UIDPLUS CHILDREN UNSELECT ESEARCH
+EOT
+    return
+  fi
+  cat <<'EOT'
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \Sent
+    auto = subscribe
+  }
+  mailbox Drafts {
+    special_use = \Drafts
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \Trash
+    auto = subscribe
+  }
+}
+EOT
+}
+
 dovecot_conf() {
   local name=$1 cert=$2 ssl=$3 listeners=$4 extra=${5:-}
   local dir=$ROOT/dovecot-$name
@@ -151,6 +190,9 @@ default_internal_user = $MAILUSER
 default_internal_group = $(id -gn $MAILUSER)
 default_login_user = $MAILUSER
 first_valid_uid = 1
+# IDLE learns of new mail through inotify; where the machine runs out of inotify instances
+# (a busy test run), Dovecot falls back to checking every mailbox_idle_check_interval.
+mailbox_idle_check_interval = 1 secs
 service anvil {
   chroot =
   # No growing delay per client address after failed logins: tests that try wrong passwords
@@ -178,22 +220,7 @@ userdb {
   args = username_format=%u $ROOT/users
 }
 mail_location = maildir:~/Maildir
-namespace inbox {
-  inbox = yes
-  separator = /
-  mailbox Sent {
-    special_use = \\Sent
-    auto = subscribe
-  }
-  mailbox Drafts {
-    special_use = \\Drafts
-    auto = subscribe
-  }
-  mailbox Trash {
-    special_use = \\Trash
-    auto = subscribe
-  }
-}
+$(namespace_of "$name")
 $extra
 EOF
   # The sim instance's master runs as root and keeps its own run directory.
@@ -242,6 +269,14 @@ service auth {
   ssl_cert = <$ROOT/tls/untrusted-chain.pem
   ssl_key = <$ROOT/tls/untrusted-key.pem
 }"
+  dovecot_conf flat "" yes "  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $FLAT_PORT
+    ssl = yes
+  }"
   dovecot_conf plain "" no "  inet_listener imap {
     address = 127.0.0.1
     port = $PLAIN_PORT
@@ -368,7 +403,7 @@ wait_port() {
 
 stop() {
   local name
-  for name in main untrusted plain; do
+  for name in main untrusted plain flat; do
     [ -f "$ROOT/dovecot-$name/dovecot.conf" ] &&
       as_mail doveadm -c "$ROOT/dovecot-$name/dovecot.conf" stop 2>/dev/null || true
   done
@@ -380,13 +415,17 @@ stop() {
 start() {
   install_missing
   ensure_user
+  # Many Dovecot processes and test clients at once: room for their inotify instances.
+  if [ "$(id -u)" = 0 ] && [ "$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)" -lt 1024 ]; then
+    sysctl -q -w fs.inotify.max_user_instances=1024 2>/dev/null || true
+  fi
   stop
   make_certs
   write_users
   write_dovecot
   write_postfix
   local name
-  for name in main untrusted plain; do
+  for name in main untrusted plain flat; do
     touch "$ROOT/dovecot-$name/dovecot.log"
     chown "$MAILUSER" "$ROOT/dovecot-$name/dovecot.log"
     as_mail dovecot -c "$ROOT/dovecot-$name/dovecot.conf"
@@ -401,6 +440,7 @@ start() {
   wait_port $AUTH_PORT "Dovecot auth"
   wait_port $UNTRUSTED_PORT "Dovecot (untrusted)"
   wait_port $PLAIN_PORT "Dovecot (plain)"
+  wait_port $FLAT_PORT "Dovecot (flat: INBOX. and '.', no SPECIAL-USE, CONDSTORE or MOVE)"
   postfix -c "$ROOT/postfix/conf" start >/dev/null 2>&1 || {
     log "postfix failed to start"; postfix -c "$ROOT/postfix/conf" check >&2 || true; exit 1; }
   wait_port $SUBMISSION_PORT "Postfix submission"
@@ -416,6 +456,7 @@ IMAP_SECURITY=tls
 IMAP_STARTTLS_PORT=$IMAP_PORT
 IMAP_UNTRUSTED_PORT=$UNTRUSTED_PORT
 IMAP_NO_STARTTLS_PORT=$PLAIN_PORT
+IMAP_FLAT_PORT=$FLAT_PORT
 SMTP_HOST=localhost
 SMTP_PORT=$SUBMISSION_PORT
 SMTP_SECURITY=starttls
@@ -502,8 +543,23 @@ kick() {
 
 dump() {
   local user
-  user=$(user_of "${1:?usage: dump USER}")
-  doveadm_main -f tab fetch -u "$user" "mailbox uid flags" all | tail -n +2 | sort
+  user=$(user_of "${1:?usage: dump USER [INSTANCE]}")
+  as_mail doveadm -c "$ROOT/dovecot-${2:-main}/dovecot.conf" -f tab fetch -u "$user" "mailbox uid flags" all |
+    tail -n +2 | sort
+}
+
+# flat-folders USER NAME…: creates folders USER sees on the "flat" instance (INBOX.NAME).
+flat_folders() {
+  local user name
+  user=$(user_of "${1:?usage: flat-folders USER NAME…}"); shift
+  for name in "$@"; do
+    as_mail doveadm -c "$ROOT/dovecot-flat/dovecot.conf" mailbox create -u "$user" "INBOX.$name" 2>/dev/null || true
+  done
+}
+
+# flat-rename USER OLD NEW: renames a folder on the "flat" instance.
+flat_rename() {
+  as_mail doveadm -c "$ROOT/dovecot-flat/dovecot.conf" mailbox rename -u "$(user_of "$1")" "INBOX.$2" "INBOX.$3"
 }
 
 case "${1:-}" in
@@ -512,6 +568,8 @@ case "${1:-}" in
   restart-imap) restart_imap ;;
   dump) shift; dump "$@" ;;
   kick) shift; kick "$@" ;;
+  flat-folders) shift; flat_folders "$@" ;;
+  flat-rename) shift; flat_rename "$@" ;;
   env) env_lines ;;
   seed) shift; seed "$@" ;;
   flag) shift; flag "$@" ;;
@@ -519,5 +577,5 @@ case "${1:-}" in
   new-uidvalidity) shift; new_uidvalidity "$@" ;;
   reset) shift; reset "$@" ;;
   stop) ensure_user; stop ;;
-  *) sed -n '2,17p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,19p' "$0" >&2; exit 2 ;;
 esac

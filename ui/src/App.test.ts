@@ -482,7 +482,7 @@ describe('the inbox', () => {
     render(App);
     await waitFor(() => expect(document.querySelectorAll('[data-folder]').length).toBe(6));
     const names = [...document.querySelectorAll<HTMLElement>('[data-folder] .name')].map((o) => o.textContent);
-    expect(names).toEqual(['Inkorg', 'Skickat', 'Papperskorg', 'Arbete', 'Arbete/2026', 'Räkningar']);
+    expect(names).toEqual(['Inkorg', 'Skickat', 'Papperskorg', 'Arbete', '2026', 'Räkningar']);
     const sub = document.querySelector<HTMLElement>('[data-folder="Arbete/2026"]')!;
     expect(sub.style.paddingLeft).toBe('22px');
     // The server's own name is what the list asks for, and the loop syncs the folder opened.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { folderDepth, healthText, orderFolders } from './inbox';
+import { folderDepth, healthText, leafName, orderFolders } from './inbox';
 import { setLanguage, t } from './i18n.svelte';
 import type { FolderDto } from './bindings/FolderDto';
 
@@ -16,6 +16,7 @@ describe('the folder pane', () => {
     expect(folderDepth(f('INBOX.Arbete', { delimiter: '.' }))).toBe(0);
     expect(folderDepth(f('INBOX.Arbete.2026', { delimiter: '.' }))).toBe(1);
     expect(folderDepth(f('Utan avgränsare'))).toBe(0);
+    expect(leafName(f('INBOX.Räkningar', { displayName: 'INBOX.Räkningar', delimiter: '.' }))).toBe('Räkningar');
   });
 });
 

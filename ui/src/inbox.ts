@@ -22,6 +22,12 @@ export function folderDepth(f: FolderDto): number {
   return Math.max(0, parts.length - 1);
 }
 
+/** The name the folder pane shows: the last part of the path (the tree shows the rest). */
+export function leafName(f: FolderDto): string {
+  if (!f.delimiter) return f.displayName;
+  return f.displayName.split(f.delimiter).pop() || f.displayName;
+}
+
 type T = (key: Key, vars?: Record<string, string | number>) => string;
 
 /** "Uppdaterad 10:42", "Offline – försöker igen om 30 s", "Kan inte logga in" … */

@@ -120,9 +120,14 @@ fn json(dir: &Path, args: &[&str]) -> Value {
 type MailboxState = BTreeMap<String, Vec<(u64, String)>>;
 
 fn server_state(user: &str) -> MailboxState {
+    server_state_at(user, "main")
+}
+
+/// As the Dovecot instance `instance` names the folders.
+fn server_state_at(user: &str, instance: &str) -> MailboxState {
     let out = Command::new("bash")
         .arg(script())
-        .args(["dump", user])
+        .args(["dump", user, instance])
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -154,6 +159,8 @@ fn local_state(dir: &Path) -> MailboxState {
     let mut state = MailboxState::new();
     for f in json(dir, &["folders", "--json"]).as_array().unwrap() {
         let name = f["name"].as_str().unwrap();
+        // doveadm prints folder names decoded, as a person reads them.
+        let shown = f["display_name"].as_str().unwrap();
         let list = json(
             dir,
             &["list", "--folder", name, "--limit", "100000", "--json"],
@@ -172,7 +179,7 @@ fn local_state(dir: &Path) -> MailboxState {
             .collect();
         rows.sort();
         if !rows.is_empty() {
-            state.insert(name.to_string(), rows);
+            state.insert(shown.to_string(), rows);
         }
     }
     state
@@ -415,4 +422,90 @@ fn thirty_cuts_at_random_points_leave_the_store_equal_to_the_server() {
     drop(watch);
     assert_eq!(local, server, "the store equals the server after the cuts");
     assert!(server["INBOX"].len() > 250);
+}
+
+#[test]
+fn a_server_shaped_like_courier_gives_roles_by_name_and_acts_without_move_or_condstore() {
+    let Some(env) = servers() else { return };
+    ctl(&["reset", "olof"]);
+    ctl(&["seed", "olof", "20"]);
+    ctl(&[
+        "flat-folders",
+        "olof",
+        "Skickat",
+        "Papperskorg",
+        "Utkast",
+        "Arkiv",
+        "Räkningar",
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    log_in(&env, dir.path(), "olof", &env["IMAP_FLAT_PORT"]);
+    run(dir.path(), &["sync"]);
+
+    // Every folder under "INBOX." with "." as the delimiter, and no SPECIAL-USE: the roles
+    // come from the Swedish names, the names are decoded from modified UTF-7.
+    let folders = json(dir.path(), &["folders", "--json"]);
+    let role = |name: &str| {
+        folders
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no folder {name} in {folders}"))["role"]
+            .clone()
+    };
+    assert_eq!(role("INBOX"), "inbox");
+    assert_eq!(role("INBOX.Skickat"), "sent");
+    assert_eq!(role("INBOX.Papperskorg"), "trash");
+    assert_eq!(role("INBOX.Utkast"), "drafts");
+    assert_eq!(role("INBOX.Arkiv"), "archive");
+    let bills = folders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "INBOX.R&AOQ-kningar")
+        .expect("Räkningar, as the server encodes it");
+    assert!(bills["display_name"]
+        .as_str()
+        .unwrap()
+        .ends_with("Räkningar"));
+
+    // Acting without MOVE (COPY, \Deleted, UID EXPUNGE) and without CONDSTORE (flag scans).
+    let ids = ids(dir.path());
+    let id = |i: usize| ids[i].to_string();
+    run(dir.path(), &["mark", "--read", &id(0), &id(1)]);
+    run(dir.path(), &["mark", "--flag", &id(2)]);
+    let out = run(dir.path(), &["move", "--to", "Räkningar", &id(3), &id(4)]);
+    assert!(out.contains("the server has it"), "{out}");
+    run(dir.path(), &["delete", &id(5)]);
+    run(dir.path(), &["archive", &id(6)]);
+    ctl(&["flag", "olof", "1:3", "\\Answered"]);
+    run(dir.path(), &["sync"]);
+    let server = server_state_at("olof", "flat");
+    assert_eq!(server["INBOX"].len(), 16);
+    assert_eq!(server["INBOX.Räkningar"].len(), 2, "moved once each");
+    assert_eq!(server["INBOX.Papperskorg"].len(), 1);
+    assert_eq!(server["INBOX.Arkiv"].len(), 1);
+    assert_eq!(
+        local_state(dir.path()),
+        server,
+        "the store equals the server"
+    );
+
+    // A folder renamed on the server is renamed here, with its mail.
+    ctl(&["flat-rename", "olof", "Arkiv", "Arkiv 2026"]);
+    run(dir.path(), &["sync"]);
+    let names: Vec<String> = json(dir.path(), &["folders", "--json"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
+    assert!(names.contains(&"INBOX.Arkiv 2026".to_string()), "{names:?}");
+    assert!(!names.contains(&"INBOX.Arkiv".to_string()), "{names:?}");
+    assert_eq!(
+        local_state(dir.path()),
+        server_state_at("olof", "flat"),
+        "the renamed folder holds its mail here too"
+    );
 }

@@ -255,8 +255,25 @@ impl Engine {
         Ok(())
     }
 
+    /// A folder by its server name, else by the name a person reads: the whole path
+    /// ("INBOX.Räkningar") or, when only one folder has it, its last part ("Räkningar").
     async fn folder_named(&self, name: &str) -> Result<FolderInfo> {
         let folders = self.folders().await?;
+        let last = |f: &FolderInfo| -> String {
+            match f.delimiter.as_deref().filter(|d| !d.is_empty()) {
+                Some(d) => f
+                    .display_name
+                    .rsplit(d)
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+                None => f.display_name.clone(),
+            }
+        };
+        let by_last: Vec<&FolderInfo> = folders
+            .iter()
+            .filter(|f| last(f).to_lowercase() == name.to_lowercase())
+            .collect();
         folders
             .iter()
             .find(|f| f.name == name)
@@ -264,8 +281,9 @@ impl Engine {
             .or_else(|| {
                 folders
                     .iter()
-                    .find(|f| f.display_name.eq_ignore_ascii_case(name))
+                    .find(|f| f.display_name.to_lowercase() == name.to_lowercase())
             })
+            .or_else(|| (by_last.len() == 1).then(|| by_last[0]))
             .filter(|f| f.selectable)
             .cloned()
             .ok_or_else(|| Error::NotFound(format!("no folder named \"{name}\"")))
