@@ -518,6 +518,9 @@ reset() {
   user=$(user_of "${1:?usage: reset USER}")
   local_part=${user%@*}
   doveadm_main expunge -u "$user" mailbox '*' all
+  # Folders a test made go too (the standard ones come back at the next login).
+  doveadm_main mailbox list -u "$user" 2>/dev/null | grep -vx INBOX | sort -r |
+    while IFS= read -r box; do doveadm_main mailbox delete -u "$user" "$box" >/dev/null 2>&1 || true; done
   rm -f "$ROOT/home/$local_part/expected.tsv"
 }
 
@@ -535,6 +538,10 @@ restart_imap() {
   done
   as_mail dovecot -c "$ROOT/dovecot-main/dovecot.conf"
   wait_port $IMAPS_PORT "Dovecot (main)"
+  wait_port $AUTH_PORT "Dovecot auth"
+  # Postfix's smtpd processes keep their connection to Dovecot's auth service: after the
+  # restart their next AUTH would fail once ("connection lost to authentication server").
+  postfix -c "$ROOT/postfix/conf" reload >/dev/null 2>&1 || true
 }
 
 kick() {
