@@ -530,12 +530,7 @@ impl<'a> Connection<'a> {
                     return Err(e);
                 }
             }
-            let pending = self
-                .ctx
-                .store
-                .read(move |db| db.pending_count(account_id))
-                .await?;
-            self.ctx.events.emit(Event::Queue { pending });
+            self.ctx.announce_queue(account_id).await?;
         }
         Ok(touched)
     }

@@ -480,36 +480,22 @@ pub(crate) async fn store_flags(
     Ok(())
 }
 
-pub(crate) async fn uid_move(
+/// `UID MOVE uid target`, or with `keep` `UID COPY uid target`.
+pub(crate) async fn uid_transfer(
     session: &mut Session,
     ep: &Endpoint,
     timeouts: &Timeouts,
     uid: u32,
     target: &str,
+    keep: bool,
 ) -> Cmd<()> {
-    timed(
-        ep,
-        timeouts.command,
-        "UID MOVE",
-        session.uid_mv(uid.to_string(), target),
-    )
-    .await
-}
-
-pub(crate) async fn uid_copy(
-    session: &mut Session,
-    ep: &Endpoint,
-    timeouts: &Timeouts,
-    uid: u32,
-    target: &str,
-) -> Cmd<()> {
-    timed(
-        ep,
-        timeouts.command,
-        "UID COPY",
-        session.uid_copy(uid.to_string(), target),
-    )
-    .await
+    if keep {
+        let work = session.uid_copy(uid.to_string(), target);
+        timed(ep, timeouts.command, "UID COPY", work).await
+    } else {
+        let work = session.uid_mv(uid.to_string(), target);
+        timed(ep, timeouts.command, "UID MOVE", work).await
+    }
 }
 
 /// `UID EXPUNGE uid` (UIDPLUS): removes exactly this message, never others marked \Deleted.

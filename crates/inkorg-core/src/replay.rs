@@ -79,10 +79,10 @@ pub(crate) async fn apply(
         ActionKind::Move => {
             let target = a.target.as_deref().unwrap_or_default();
             if t.caps.move_ {
-                return imap::uid_move(t.session, t.ep, t.timeouts, uid, target).await;
+                return imap::uid_transfer(t.session, t.ep, t.timeouts, uid, target, false).await;
             }
             if !already_in(t, target, a.message_id.as_deref(), selected).await? {
-                imap::uid_copy(t.session, t.ep, t.timeouts, uid, target).await?;
+                imap::uid_transfer(t.session, t.ep, t.timeouts, uid, target, true).await?;
             }
             remove(t, uid).await
         }

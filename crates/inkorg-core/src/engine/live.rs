@@ -245,12 +245,7 @@ impl Engine {
         if !changed {
             return Ok(());
         }
-        let pending = self
-            .ctx
-            .store
-            .read(move |db| db.pending_count(account_id))
-            .await?;
-        self.ctx.events.emit(Event::Queue { pending });
+        self.ctx.announce_queue(account_id).await?;
         self.ctx.wake.notify_one();
         Ok(())
     }

@@ -128,6 +128,16 @@ impl Ctx {
         self.clock_jump.store(true, Ordering::SeqCst);
     }
 
+    /// Tells the front ends how many actions wait for the server.
+    pub async fn announce_queue(&self, account_id: i64) -> Result<()> {
+        let pending = self
+            .store
+            .read(move |db| db.pending_count(account_id))
+            .await?;
+        self.events.emit(Event::Queue { pending });
+        Ok(())
+    }
+
     pub fn take_clock_jump(&self) -> bool {
         self.clock_jump.swap(false, Ordering::SeqCst)
     }
