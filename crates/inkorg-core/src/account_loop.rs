@@ -149,6 +149,7 @@ pub(crate) async fn run(ctx: Ctx, cancel: CancellationToken) -> Result<()> {
         if let Some(lock) = lock {
             break lock;
         }
+        // Said again every pass, so a window that starts listening later still learns it.
         ctx.events.emit(Event::Health(Health::Elsewhere));
         tokio::select! {
             () = cancel.cancelled() => return Ok(()),
@@ -485,12 +486,12 @@ impl<'a> Connection<'a> {
         let account_id = self.account_id;
         let mut selected: Option<(String, u32)> = None;
         loop {
-            let queue = self
+            let next = self
                 .ctx
                 .store
-                .read(move |db| db.pending_actions(account_id))
+                .read(move |db| db.next_action(account_id))
                 .await?;
-            let Some(action) = queue.into_iter().next() else {
+            let Some(action) = next else {
                 break;
             };
             let id = action.id;

@@ -308,14 +308,24 @@ impl Db {
 
     /// The queue, oldest first.
     pub fn pending_actions(&self, account_id: i64) -> Result<Vec<PendingAction>> {
+        self.actions(account_id, -1)
+    }
+
+    /// The oldest queued action: the one replay applies next.
+    pub fn next_action(&self, account_id: i64) -> Result<Option<PendingAction>> {
+        Ok(self.actions(account_id, 1)?.into_iter().next())
+    }
+
+    /// The queue, oldest first; at most `limit` entries (-1: all).
+    fn actions(&self, account_id: i64, limit: i64) -> Result<Vec<PendingAction>> {
         let mut st = self.conn.prepare_cached(
             "SELECT a.id, a.kind, a.message_row, a.folder, a.uidvalidity, a.uid, a.add_flags,
                     a.remove_flags, a.target, a.message_id, coalesce(m.subject, ''), a.created_at,
                     a.attempts, a.last_error
              FROM actions a LEFT JOIN messages m ON m.id = a.message_row
-             WHERE a.account_id = ?1 ORDER BY a.id",
+             WHERE a.account_id = ?1 ORDER BY a.id LIMIT ?2",
         )?;
-        let rows = st.query_map(params![account_id], |r| {
+        let rows = st.query_map(params![account_id, limit], |r| {
             let kind: String = r.get(1)?;
             let add: String = r.get(6)?;
             let remove: String = r.get(7)?;
