@@ -358,7 +358,7 @@ impl<'a> Connection<'a> {
             // Mail that arrived between the sync and IDLE is seen here, not after IDLE ends.
             let (ep, timeouts) = (self.ep.clone(), self.ctx.timeouts);
             let (uidnext, exists) = imap::status(self.session()?, &ep, &timeouts, "INBOX").await?;
-            if recheck && (uidnext != inbox.uidnext || exists != inbox.report.total) {
+            if recheck && (uidnext != inbox.uidnext || exists != inbox.total) {
                 recheck = false;
                 continue;
             }
@@ -373,6 +373,7 @@ impl<'a> Connection<'a> {
     /// Waits for news: IDLE on INBOX, or a quiet wait and NOOP where IDLE is missing.
     async fn wait(&mut self, cancel: &CancellationToken, until_others: Duration) -> Result<()> {
         let ctx = self.ctx;
+        let (mono, wall) = (Instant::now(), SystemTime::now());
         let interrupt = interrupted(ctx, cancel);
         if self.caps.idle {
             let session = self
@@ -397,7 +398,7 @@ impl<'a> Connection<'a> {
                 .map_err(|_| crate::tls::protocol_error(&ep, "NOOP did not finish in time"))?
                 .map_err(|e| imap::map_imap_error(&ep, e))?;
         }
-        if clock_jumped_recently(ctx) {
+        if clock_jumped(mono, wall) {
             return Err(Error::CannotConnect {
                 endpoint: self.ep.clone(),
                 detail: "the computer slept; reconnecting".into(),
@@ -430,7 +431,7 @@ impl<'a> Connection<'a> {
         Ok(after)
     }
 
-    async fn sync_folder(&mut self, folder: &str) -> Result<Synced> {
+    async fn sync_folder(&mut self, folder: &str) -> Result<SyncReport> {
         let ep = self.ep.clone();
         let ctx = self.ctx;
         let condstore = self.caps.condstore;
@@ -465,18 +466,7 @@ impl<'a> Connection<'a> {
             });
             ctx.events.emit(Event::Folders);
         }
-        let name = folder.to_string();
-        let uidnext = ctx
-            .store
-            .read(move |db| {
-                Ok(db
-                    .folders(account_id)?
-                    .into_iter()
-                    .find(|f| f.name == name)
-                    .and_then(|f| f.uidnext))
-            })
-            .await?;
-        Ok(Synced { report, uidnext })
+        Ok(report)
     }
 
     /// Replays the queue in order. Returns the folders that moves went to (synced next, so
@@ -537,12 +527,6 @@ impl<'a> Connection<'a> {
     }
 }
 
-/// A folder's sync and the UIDNEXT it ended with.
-struct Synced {
-    report: SyncReport,
-    uidnext: Option<u32>,
-}
-
 /// Completes when the loop should stop waiting: cancelled, an action queued in this process,
 /// a folder asked for, another process's commit, or a jump in the wall clock.
 async fn interrupted(ctx: &Ctx, cancel: &CancellationToken) {
@@ -556,9 +540,7 @@ async fn interrupted(ctx: &Ctx, cancel: &CancellationToken) {
             if version != start_version {
                 return;
             }
-            let wall_elapsed = wall.elapsed().unwrap_or_default();
-            if wall_elapsed > mono.elapsed() + CLOCK_JUMP {
-                ctx.note_clock_jump();
+            if clock_jumped(mono, wall) {
                 return;
             }
         }
@@ -570,6 +552,8 @@ async fn interrupted(ctx: &Ctx, cancel: &CancellationToken) {
     }
 }
 
-fn clock_jumped_recently(ctx: &Ctx) -> bool {
-    ctx.take_clock_jump()
+/// The wall clock moved further than the monotonic clock since (`mono`, `wall`): the machine
+/// slept in between (the monotonic clock stands still during sleep).
+fn clock_jumped(mono: Instant, wall: SystemTime) -> bool {
+    wall.elapsed().unwrap_or_default() > mono.elapsed() + CLOCK_JUMP
 }

@@ -62,6 +62,9 @@ pub struct SyncReport {
     pub full: bool,
     /// Wall-clock time of the whole sync: connect, login, folder list, this folder.
     pub elapsed_ms: u64,
+    /// The server's UIDNEXT as of this sync (the account loop compares it with STATUS).
+    #[serde(skip)]
+    pub uidnext: Option<u32>,
     /// The other folders synced after INBOX (by `Engine::sync`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub others: Vec<SyncReport>,
@@ -155,6 +158,7 @@ impl FolderSync<'_> {
             uidnext: mailbox.uid_next,
             highestmodseq: server_modseq,
         };
+        report.uidnext = mailbox.uid_next;
         report.total = self
             .store
             .call(move |db| {

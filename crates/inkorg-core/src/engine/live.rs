@@ -129,12 +129,7 @@ impl Engine {
             .call(move |db| db.queue_flags(account.id, &ids, add, remove))
             .await?;
         let n = changed.len() as u32;
-        for c in changed {
-            let folder = self
-                .message(c.id)
-                .await
-                .map(|m| m.folder)
-                .unwrap_or_default();
+        for (c, folder) in changed {
             self.ctx.events.emit(Event::Flags {
                 id: c.id,
                 folder,

@@ -7,7 +7,6 @@ use lettre::message::{header::ContentType, Mailbox, Message};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
@@ -111,7 +110,6 @@ pub(crate) struct Ctx {
     pub retry: Arc<tokio::sync::Notify>,
     /// Folders the person opened, synced in the loop's next round.
     wanted: Arc<std::sync::Mutex<BTreeSet<String>>>,
-    clock_jump: Arc<AtomicBool>,
 }
 
 impl Ctx {
@@ -124,10 +122,6 @@ impl Ctx {
         )
     }
 
-    pub fn note_clock_jump(&self) {
-        self.clock_jump.store(true, Ordering::SeqCst);
-    }
-
     /// Tells the front ends how many actions wait for the server.
     pub async fn announce_queue(&self, account_id: i64) -> Result<()> {
         let pending = self
@@ -136,10 +130,6 @@ impl Ctx {
             .await?;
         self.events.emit(Event::Queue { pending });
         Ok(())
-    }
-
-    pub fn take_clock_jump(&self) -> bool {
-        self.clock_jump.swap(false, Ordering::SeqCst)
     }
 
     pub async fn trust_for(
@@ -232,7 +222,6 @@ impl Engine {
                 wake: Arc::new(tokio::sync::Notify::new()),
                 retry: Arc::new(tokio::sync::Notify::new()),
                 wanted: Arc::default(),
-                clock_jump: Arc::default(),
             },
             runner: std::sync::Mutex::new(None),
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
@@ -602,11 +591,9 @@ impl Engine {
         let mut session = imap::login(&s.imap, &password, &trust, &self.ctx.timeouts).await?;
         drop(password);
         let ep = imap::endpoint(&s.imap);
-        let caps = tokio::time::timeout(self.ctx.timeouts.command, session.capabilities())
-            .await
-            .map_err(|_| crate::tls::protocol_error(&ep, "CAPABILITY did not finish in time"))?
-            .map_err(|e| imap::map_imap_error(&ep, e))?;
-        let condstore = caps.has_str("CONDSTORE") || caps.has_str("QRESYNC");
+        let condstore = imap::session_caps(&mut session, &ep, &self.ctx.timeouts)
+            .await?
+            .condstore;
 
         progress(SyncProgress {
             folder: "INBOX".into(),

@@ -154,14 +154,14 @@ pub struct Relocated {
 
 impl Db {
     /// Adds and removes flags on the messages `ids` (local ids) and queues the change.
-    /// Returns the rows whose flags changed.
+    /// Returns the rows whose flags changed, each with its folder's server name.
     pub fn queue_flags(
         &mut self,
         account_id: i64,
         ids: &[i64],
         add: &[&str],
         remove: &[&str],
-    ) -> Result<Vec<FlagsChanged>> {
+    ) -> Result<Vec<(FlagsChanged, String)>> {
         let tx = self.conn.transaction()?;
         let mut changed = Vec::new();
         for &id in ids {
@@ -191,12 +191,15 @@ impl Db {
                 &to_remove.join(" "),
                 None,
             )?;
-            changed.push(FlagsChanged {
-                id,
-                uid: server_uid(r.uid),
-                seen,
-                flagged,
-            });
+            changed.push((
+                FlagsChanged {
+                    id,
+                    uid: server_uid(r.uid),
+                    seen,
+                    flagged,
+                },
+                r.folder,
+            ));
         }
         tx.commit()?;
         Ok(changed)

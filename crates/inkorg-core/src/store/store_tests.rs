@@ -268,6 +268,7 @@ fn a_message_read_offline_stays_read_when_an_older_flag_scan_arrives() {
     let id = id_of(&db, inbox, 2);
     let changed = db.queue_flags(acc, &[id], &["\\Seen"], &[]).unwrap();
     assert_eq!(changed.len(), 1);
+    assert_eq!(changed[0].1, "INBOX");
     assert!(db.message(id).unwrap().unwrap().seen, "read at once");
     // The server has not seen the action yet: its scan still says unread.
     db.update_flags(inbox, &[(2, vec![], Some(50))]).unwrap();
@@ -285,9 +286,12 @@ fn a_message_read_offline_stays_read_when_an_older_flag_scan_arrives() {
     db.update_flags(inbox, &[(2, vec![], Some(51))]).unwrap();
     assert!(!db.message(id).unwrap().unwrap().seen);
     // Marking read what is already read queues nothing.
-    db.queue_flags(acc, &[id], &[], &["\\Seen"]).unwrap();
+    assert_eq!(
+        db.queue_flags(acc, &[id], &["\\Seen"], &[]).unwrap().len(),
+        1
+    );
     assert!(db
-        .queue_flags(acc, &[id], &[], &["\\Seen"])
+        .queue_flags(acc, &[id], &["\\Seen"], &[])
         .unwrap()
         .is_empty());
 }
