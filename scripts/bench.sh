@@ -3,13 +3,18 @@
 # messages (default 10,000) into SQLite, next to a raw single-command UID FETCH of the same
 # header fields against the same Dovecot in the same run, and their ratio. Also a no-op resync,
 # the delay from Postfix accepting a mail to the `new_message` event of `inkorg-cli watch`
-# (median of 20), and the memory of that watch with the N messages stored.
-#   scripts/bench.sh [N] [REPEAT]
+# (median of 20), and the memory of that watch with the N messages stored. Then the same
+# mailbox grown to LARGE messages (default 100,000; 0 skips it), in tests/bench/large.sh: the
+# header sync against the raw fetch, a no-op resync (QRESYNC), a resync after 200 flag
+# changes, 50 expunges and 20 new messages, mbsync's no-op on the same mailbox for the ratio,
+# and watch's memory.
+#   scripts/bench.sh [N] [REPEAT] [LARGE]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 N=${1:-10000}
 REPEAT=${2:-5}
+LARGE=${3:-100000}
 install_missing
 use_target_dir
 
@@ -62,6 +67,13 @@ bench_body() {
   rm -rf "$dir"
 }
 export -f bench_body
-export CLI N REPEAT
+export CLI N REPEAT LARGE
 command -v bc >/dev/null || { apt-get install -y -qq bc >/dev/null; }
 with_keyring bash -c bench_body
+if [ "$LARGE" -gt 0 ]; then
+  command -v mbsync >/dev/null || apt_install isync
+  say "the mailbox grown to $LARGE messages"
+  tests/mailserver/mailserver.sh reset bench
+  tests/mailserver/seed bench "$LARGE"
+  with_keyring bash tests/bench/large.sh
+fi

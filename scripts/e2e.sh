@@ -60,13 +60,21 @@ e2e_body() {
   unset LC_ALL LC_MESSAGES
   export INKORG_DATA_DIR BROWSER=$BROWSER_DIR/browser
   INKORG_DATA_DIR=$(mktemp -d)
+  # The desktop's notification service, on this private session bus: it records what the app
+  # posts and clicks a notification when the test asks.
+  export NOTIFY_DIR
+  NOTIFY_DIR=$(mktemp -d)
+  /usr/bin/python3 tests/e2e/notifyd.py "$NOTIFY_DIR" &
+  local notifyd=$!
+  for _ in $(seq 50); do [ -e "$NOTIFY_DIR/ready" ] && break; sleep 0.1; done
+  [ -e "$NOTIFY_DIR/ready" ] || { echo "the stub notification service did not start" >&2; return 1; }
   tauri-driver --port $port --native-port $native >/tmp/inkorg-tauri-driver.log 2>&1 &
   local driver=$!
   for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
   local rc=0
   E2E_LANG=$lang SHOTS=$shots DRIVER_URL=http://127.0.0.1:$port/ node --test ui/e2e/app.e2e.mjs || rc=$?
-  kill $driver 2>/dev/null || true
-  rm -rf "$INKORG_DATA_DIR"
+  kill $driver $notifyd 2>/dev/null || true
+  rm -rf "$INKORG_DATA_DIR" "$NOTIFY_DIR"
   return $rc
 }
 export -f e2e_body

@@ -27,6 +27,7 @@ fn main() {
             "delete_messages",
             "archive_messages",
             "list_queue",
+            "set_folder_subscribed",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

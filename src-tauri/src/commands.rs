@@ -202,8 +202,7 @@ pub fn system_language() -> Option<String> {
 /// Opens a provider's help page in the system browser. Only https links are opened.
 #[tauri::command]
 pub async fn open_link(url: String) -> Result<()> {
-    let https = inkorg_core::net::Url::parse(&url).is_ok_and(|u| u.https);
-    if !https || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !inkorg_core::is_https_link(&url) {
         return Err(CommandError::from(inkorg_core::Error::InvalidInput {
             field: "url".into(),
             message: format!("only https links are opened, not {url:?}"),
@@ -227,6 +226,16 @@ pub async fn sync_now(state: State<'_, AppState>, folder: String) -> Result<()> 
     state.engine.open_folder(&folder);
     state.engine.retry_now();
     Ok(())
+}
+
+/// Email options, Folders: follow a folder or stop following it (Inbox and Sent always on).
+#[tauri::command]
+pub async fn set_folder_subscribed(
+    state: State<'_, AppState>,
+    folder: String,
+    on: bool,
+) -> Result<bool> {
+    Ok(state.engine.set_subscribed(&folder, on).await?)
 }
 
 /// Read, unread, flag, unflag: written locally and queued; returns how many changed.

@@ -3,7 +3,7 @@
 //! Engine types never reach TypeScript: each DTO is converted here.
 
 use inkorg_core::detect::{Detection, Requirement, ServerReport, Source, Stage};
-use inkorg_core::text::for_display;
+use inkorg_core::for_display;
 use inkorg_core::{
     AccountSettings, BlockReason, ContactCard, Endpoint, Error, ErrorKind, FolderInfo, Language,
     MessageSummary, Preferences, Security, ServerSettings, Status,
@@ -142,6 +142,8 @@ pub struct FolderDto {
     /// Seconds since the epoch.
     #[ts(optional, type = "number")]
     pub last_sync: Option<i64>,
+    /// The person follows it (synced, in the folder pane); Email options, Folders.
+    pub subscribed: bool,
 }
 
 impl From<FolderInfo> for FolderDto {
@@ -155,6 +157,7 @@ impl From<FolderInfo> for FolderDto {
             total: f.total,
             unread: f.unread,
             last_sync: f.last_sync,
+            subscribed: f.subscribed,
         }
     }
 }
@@ -665,6 +668,7 @@ pub struct PreferencesDto {
     pub save_sent_copy: bool,
     pub show_inline_images: bool,
     pub mark_read_in_preview: bool,
+    pub notify_new_mail: bool,
     pub language: LanguageDto,
 }
 
@@ -680,6 +684,7 @@ impl From<Preferences> for PreferencesDto {
             save_sent_copy: p.save_sent_copy,
             show_inline_images: p.show_inline_images,
             mark_read_in_preview: p.mark_read_in_preview,
+            notify_new_mail: p.notify_new_mail,
             language: match p.language {
                 Language::System => LanguageDto::System,
                 Language::Sv => LanguageDto::Sv,
@@ -701,6 +706,7 @@ impl From<PreferencesDto> for Preferences {
             save_sent_copy: p.save_sent_copy,
             show_inline_images: p.show_inline_images,
             mark_read_in_preview: p.mark_read_in_preview,
+            notify_new_mail: p.notify_new_mail,
             language: match p.language {
                 LanguageDto::System => Language::System,
                 LanguageDto::Sv => Language::Sv,

@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod dto;
+pub mod notify;
 
 use inkorg_core::detect::DetectConfig;
 use inkorg_core::{Engine, Overrides};
@@ -48,7 +49,8 @@ pub fn init<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), inkorg_core::Er
         engine: Arc::clone(&engine),
         detect: overrides.detect_config()?,
     });
-    forward_events(app, &engine);
+    let notifier = notify::spawn(app.clone(), Arc::clone(&engine));
+    forward_events(app, &engine, notifier);
     // The account loop runs from the start when an account exists (after a login otherwise).
     tauri::async_runtime::spawn(async move {
         if engine.status().await.is_ok() {
@@ -59,8 +61,13 @@ pub fn init<R: Runtime>(app: &tauri::AppHandle<R>) -> Result<(), inkorg_core::Er
 }
 
 /// Every engine event goes to the web UI as `inkorg://event`. A UI that fell behind gets a
-/// `folders` event, which makes it reload from the store (the truth).
-fn forward_events<R: Runtime>(app: &tauri::AppHandle<R>, engine: &Engine) {
+/// `folders` event, which makes it reload from the store (the truth). New mail in the inbox
+/// also goes to the notifier.
+fn forward_events<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    engine: &Engine,
+    notifier: tokio::sync::mpsc::UnboundedSender<notify::NewMail>,
+) {
     use tauri::Emitter;
     use tokio::sync::broadcast::error::RecvError;
     let mut events = engine.subscribe();
@@ -68,7 +75,12 @@ fn forward_events<R: Runtime>(app: &tauri::AppHandle<R>, engine: &Engine) {
     tauri::async_runtime::spawn(async move {
         loop {
             let dto = match events.recv().await {
-                Ok(e) => dto::EventDto::from(e),
+                Ok(e) => {
+                    if let Some(mail) = notify::announced(&e) {
+                        let _ = notifier.send(mail);
+                    }
+                    dto::EventDto::from(e)
+                }
                 Err(RecvError::Lagged(_)) => dto::EventDto::Folders,
                 Err(RecvError::Closed) => return,
             };
@@ -149,6 +161,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::delete_messages,
             commands::archive_messages,
             commands::list_queue,
+            commands::set_folder_subscribed,
         ])
 }
 

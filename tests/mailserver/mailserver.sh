@@ -14,6 +14,7 @@
 #   mailserver.sh flat-folders USER NAME…   folders INBOX.NAME on the "flat" instance
 #   mailserver.sh flat-rename USER OLD NEW  rename INBOX.OLD to INBOX.NEW there
 #   mailserver.sh kick USER          close USER's IMAP sessions (as a provider does after a password change)
+#   mailserver.sh subscribed USER [INST]   the folders USER is subscribed to, one per line
 #   mailserver.sh stop
 #
 # What runs (all loopback, high ports, so nothing clashes with a system mail server):
@@ -22,6 +23,8 @@
 #   Dovecot "plain"     IMAP 12143 without STARTTLS (ssl = no), to prove the client refuses it
 #   Dovecot "flat"      IMAPS 13993 shaped like Courier/Cyrus: folders under "INBOX." with "."
 #                       as the delimiter, no SPECIAL-USE, no CONDSTORE/QRESYNC, no MOVE
+#   Dovecot "condstore" IMAPS 14993 like main but without QRESYNC (CONDSTORE only), as many
+#                       servers are: resync by CHANGEDSINCE and UID SEARCH
 #   Postfix             submission with STARTTLS 10587, SMTPS 10465; SASL through Dovecot;
 #                       delivers to @inkorg.test over LMTP into Dovecot and nowhere else
 #   Dovecot "sim"       the simulated internet's mail hosts (run as root, standard ports):
@@ -39,12 +42,12 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAUL
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
 # alice and bob are for people and demos; the others give each test its own mailbox.
-USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof bench e2e)
+USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia bench e2e)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail
 IMAPS_PORT=10993 IMAP_PORT=10143 LMTP_PORT=10024 AUTH_PORT=10444
-UNTRUSTED_PORT=11993 PLAIN_PORT=12143 FLAT_PORT=13993
+UNTRUSTED_PORT=11993 PLAIN_PORT=12143 FLAT_PORT=13993 CONDSTORE_PORT=14993
 SUBMISSION_PORT=10587 SMTPS_PORT=10465
 # The simulated internet (tests/simnet): its mail hosts resolve to these loopback addresses.
 SIM_ADDR=127.0.2.1 SIM_TRAP=127.0.2.99
@@ -153,6 +156,12 @@ imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ NAME
 EOT
     return
   fi
+  # Dovecot's own list, less QRESYNC.
+  [ "$1" = condstore ] && echo "imap_capability = IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT \
+SORT=DISPLAY THREAD=REFERENCES THREAD=REFS THREAD=ORDEREDSUBJECT MULTIAPPEND URL-PARTIAL CATENATE \
+UNSELECT CHILDREN NAMESPACE UIDPLUS LIST-EXTENDED I18NLEVEL=1 CONDSTORE ESEARCH ESORT SEARCHRES \
+WITHIN CONTEXT=SEARCH LIST-STATUS BINARY MOVE SNIPPET=FUZZY PREVIEW=FUZZY PREVIEW STATUS=SIZE \
+SAVEDATE LITERAL+ NOTIFY SPECIAL-USE"
   cat <<'EOT'
 namespace inbox {
   inbox = yes
@@ -275,6 +284,14 @@ service auth {
   inet_listener imaps {
     address = 127.0.0.1
     port = $FLAT_PORT
+    ssl = yes
+  }"
+  dovecot_conf condstore "" yes "  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $CONDSTORE_PORT
     ssl = yes
   }"
   dovecot_conf plain "" no "  inet_listener imap {
@@ -403,7 +420,7 @@ wait_port() {
 
 stop() {
   local name
-  for name in main untrusted plain flat; do
+  for name in main untrusted plain flat condstore; do
     [ -f "$ROOT/dovecot-$name/dovecot.conf" ] &&
       as_mail doveadm -c "$ROOT/dovecot-$name/dovecot.conf" stop 2>/dev/null || true
   done
@@ -425,7 +442,7 @@ start() {
   write_dovecot
   write_postfix
   local name
-  for name in main untrusted plain flat; do
+  for name in main untrusted plain flat condstore; do
     touch "$ROOT/dovecot-$name/dovecot.log"
     chown "$MAILUSER" "$ROOT/dovecot-$name/dovecot.log"
     as_mail dovecot -c "$ROOT/dovecot-$name/dovecot.conf"
@@ -441,6 +458,7 @@ start() {
   wait_port $UNTRUSTED_PORT "Dovecot (untrusted)"
   wait_port $PLAIN_PORT "Dovecot (plain)"
   wait_port $FLAT_PORT "Dovecot (flat: INBOX. and '.', no SPECIAL-USE, CONDSTORE or MOVE)"
+  wait_port $CONDSTORE_PORT "Dovecot (CONDSTORE without QRESYNC)"
   postfix -c "$ROOT/postfix/conf" start >/dev/null 2>&1 || {
     log "postfix failed to start"; postfix -c "$ROOT/postfix/conf" check >&2 || true; exit 1; }
   wait_port $SUBMISSION_PORT "Postfix submission"
@@ -457,6 +475,7 @@ IMAP_STARTTLS_PORT=$IMAP_PORT
 IMAP_UNTRUSTED_PORT=$UNTRUSTED_PORT
 IMAP_NO_STARTTLS_PORT=$PLAIN_PORT
 IMAP_FLAT_PORT=$FLAT_PORT
+IMAP_CONDSTORE_PORT=$CONDSTORE_PORT
 SMTP_HOST=localhost
 SMTP_PORT=$SUBMISSION_PORT
 SMTP_SECURITY=starttls
@@ -470,7 +489,23 @@ PLAIN_LOG=$ROOT/dovecot-plain/dovecot.log
 EOF
 }
 
-doveadm_main() { as_mail doveadm -c "$ROOT/dovecot-main/dovecot.conf" "$@"; }
+# A test may restart the main Dovecot (restart-imap) while another one changes mail: a
+# doveadm call that finds no auth service waits for it, for up to 10 s.
+doveadm_main() {
+  local i err rc=1
+  err=$(mktemp)
+  for i in $(seq 20); do
+    if as_mail doveadm -c "$ROOT/dovecot-main/dovecot.conf" "$@" 2>"$err"; then
+      rc=0
+      break
+    fi
+    grep -q "Connection refused\|No such file" "$err" || break
+    sleep 0.5
+  done
+  [ $rc = 0 ] || cat "$err" >&2
+  rm -f "$err"
+  return $rc
+}
 
 user_of() { case $1 in *@*) echo "$1" ;; *) echo "$1@$DOMAIN" ;; esac; }
 
@@ -555,6 +590,12 @@ dump() {
     tail -n +2 | sort
 }
 
+subscribed() {
+  local user
+  user=$(user_of "${1:?usage: subscribed USER [INSTANCE]}")
+  as_mail doveadm -c "$ROOT/dovecot-${2:-main}/dovecot.conf" mailbox list -s -u "$user" | sort
+}
+
 # flat-folders USER NAME…: creates folders USER sees on the "flat" instance (INBOX.NAME).
 flat_folders() {
   local user name
@@ -575,6 +616,7 @@ case "${1:-}" in
   restart-imap) restart_imap ;;
   dump) shift; dump "$@" ;;
   kick) shift; kick "$@" ;;
+  subscribed) shift; subscribed "$@" ;;
   flat-folders) shift; flat_folders "$@" ;;
   flat-rename) shift; flat_rename "$@" ;;
   env) env_lines ;;

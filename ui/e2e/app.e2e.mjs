@@ -6,7 +6,7 @@
 // Run by scripts/e2e.sh, which starts all of that and passes:
 //   APP, DRIVER_URL, E2E_LANG, SHOTS, MAIL_USER, MAIL_PASSWORD, IMAP_PORT, SMTP_PORT, SEEDED,
 //   NEWEST_SUBJECT, MAILSERVER_ROOT, RESPONDER_IMAP_PORT, RESPONDER_SMTP_PORT, RESPONDER_LOG,
-//   BROWSER_LOG, PHISH_URL, SIM_PASSWORD, INKORG_DATA_DIR (read by the app, as are INKORG_EXTRA_CA,
+//   BROWSER_LOG, PHISH_URL, SIM_PASSWORD, NOTIFY_DIR (the stub notification service's), INKORG_DATA_DIR (read by the app, as are INKORG_EXTRA_CA,
 //   INKORG_DNS_SERVER, INKORG_ISPDB_URL and BROWSER).
 import { Builder, By, Key, until } from 'selenium-webdriver';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -454,6 +454,35 @@ test(`${lang}: an unknown domain opens Advanced settings with the reason; Save o
       await click('#keys-close');
       await driver.wait(async () => (await $$('#keys-dialog')).length === 0 && (await $$('#pending')).length === 0, 30000,
         'the queue emptied: the server has every change');
+    }
+
+    // New mail arrives while the person is elsewhere in the list: the desktop's notification
+    // service (the stub on the private D-Bus) is told who sent it and what it is about; a click
+    // on the notification opens that message.
+    {
+      await list.sendKeys(Key.END);
+      const subject = `Nytt brev ${lang} ${Date.now()}`;
+      execFileSync('bash', [new URL('../../tests/mailserver/mailserver.sh', import.meta.url).pathname, 'deliver', 'e2e', subject]);
+      const log = `${env.NOTIFY_DIR}/notifications.jsonl`;
+      let note;
+      await driver.wait(() => {
+        if (!existsSync(log)) return false;
+        note = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((n) => n.body === subject);
+        return Boolean(note);
+      }, 15000, 'a notification for the new mail');
+      step(`notification: ${JSON.stringify(note)}`);
+      assert.equal(note.app, 'Inkorg');
+      assert.equal(note.summary, 'Test Avsändare');
+      assert.deepEqual(note.actions, ['default', lang === 'sv' ? 'Öppna' : 'Open']);
+      assert.equal(note.category, 'email.arrived');
+      assert.notEqual(await text('#message-subject'), subject);
+      writeFileSync(`${env.NOTIFY_DIR}/click-${note.id}`, '');
+      await driver.wait(async () => (await text('#message-subject')) === subject, 10000, 'the click opened the message');
+      await shot('15e-opened-from-notification');
+      // Away with it again, so the counts below stay those of the seeded mail.
+      await list.sendKeys(Key.DELETE);
+      await driver.wait(async () => (await list.getAttribute('data-count')) === env.SEEDED, 10000);
+      await driver.wait(async () => (await $$('#pending')).length === 0, 30000, 'the server has the delete');
     }
 
     // The window shows only the app's own pages: a script (or a link) that tries to navigate

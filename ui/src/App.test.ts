@@ -17,7 +17,7 @@ const account: AccountDto = {
   displayName: 'Alice',
   imap: { host: 'localhost', port: 10993, security: 'tls', username: 'alice@inkorg.test' },
   smtp: { host: 'localhost', port: 10587, security: 'starttls', username: 'alice@inkorg.test' },
-  folders: [{ name: 'INBOX', displayName: 'INBOX', role: 'inbox', total: 3, unread: 1 }],
+  folders: [{ name: 'INBOX', displayName: 'INBOX', role: 'inbox', total: 3, unread: 1, subscribed: true }],
   allowPlaintext: false,
 };
 
@@ -38,7 +38,7 @@ const messages: MessageDto[] = [0, 1, 2].map((i) => ({
 
 const defaults: PreferencesDto = {
   signature: '', signatureInNew: false, signatureInReplies: false, fontFamily: 'sans-serif', fontSize: 11,
-  fontColor: '#000000', saveSentCopy: true, showInlineImages: false, markReadInPreview: false, language: 'system',
+  fontColor: '#000000', saveSentCopy: true, showInlineImages: false, markReadInPreview: false, notifyNewMail: true, language: 'system',
 };
 
 const gmail = (verified: boolean, problem?: DetectionDto['incoming']['problem']): DetectionDto => ({
@@ -471,12 +471,13 @@ describe('the inbox', () => {
 
   it('the folder pane lists the roles first in the language, then the rest decoded by name', async () => {
     const folders = [
-      { name: 'R&AOQ-kningar', displayName: 'Räkningar', total: 0, unread: 0 },
-      { name: 'Papperskorg', displayName: 'Papperskorg', role: 'trash' as const, total: 0, unread: 0 },
-      { name: 'Sent Items', displayName: 'Sent Items', role: 'sent' as const, total: 4, unread: 0 },
-      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1 },
-      { name: 'Arbete', displayName: 'Arbete', total: 0, unread: 2 },
-      { name: 'Arbete/2026', displayName: 'Arbete/2026', delimiter: '/', total: 0, unread: 0 },
+      { name: 'R&AOQ-kningar', displayName: 'Räkningar', total: 0, unread: 0, subscribed: true },
+      { name: 'Papperskorg', displayName: 'Papperskorg', role: 'trash' as const, total: 0, unread: 0, subscribed: true },
+      { name: 'Sent Items', displayName: 'Sent Items', role: 'sent' as const, total: 4, unread: 0, subscribed: true },
+      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1, subscribed: true },
+      { name: 'Arbete', displayName: 'Arbete', total: 0, unread: 2, subscribed: true },
+      { name: 'Arbete/2026', displayName: 'Arbete/2026', delimiter: '/', total: 0, unread: 0, subscribed: true },
+      { name: 'Gammalt', displayName: 'Gammalt', total: 9, unread: 9, subscribed: false },
     ];
     const calls = ipc({ account: { ...account, folders }, system: 'sv-SE' }, (cmd) => (cmd === 'list_folders' ? folders : undefined));
     render(App);
@@ -519,8 +520,8 @@ describe('the inbox', () => {
 
   it('Delete moves to Trash at once with Undo; in Trash it asks before removing for good', async () => {
     const folders = [
-      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1 },
-      { name: 'Trash', displayName: 'Trash', role: 'trash' as const, total: 0, unread: 0 },
+      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1, subscribed: true },
+      { name: 'Trash', displayName: 'Trash', role: 'trash' as const, total: 0, unread: 0, subscribed: true },
     ];
     const calls = ipc({ account: { ...account, folders } }, (cmd) => {
       if (cmd === 'list_folders') return folders;
@@ -546,6 +547,86 @@ describe('the inbox', () => {
     expect(calls.filter((c) => c.cmd === 'delete_messages').length).toBe(1);
     await fireEvent.click(screen.getByRole('button', { name: 'Delete for good' }));
     await waitFor(() => expect(calls.filter((c) => c.cmd === 'delete_messages').at(-1)?.args).toEqual({ ids: [100], forGood: true }));
+  });
+
+  it('several messages chosen with Ctrl+click, Shift+arrow and Ctrl+A are flagged and deleted together', async () => {
+    const folders = [
+      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1, subscribed: true },
+      { name: 'Trash', displayName: 'Trash', role: 'trash' as const, total: 0, unread: 0, subscribed: true },
+    ];
+    const calls = ipc({ account: { ...account, folders } }, (cmd, args) => {
+      if (cmd === 'list_folders') return folders;
+      if (cmd === 'delete_messages' || cmd === 'mark_messages') return (args.ids as number[]).length;
+    });
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    const list = screen.getByRole('listbox');
+    const rows = () => [...document.querySelectorAll<HTMLElement>('[role="option"]')];
+    await fireEvent.click(rows()[0]!);
+    await fireEvent.click(rows()[2]!, { ctrlKey: true });
+    expect(rows().map((r) => r.getAttribute('aria-selected'))).toEqual(['true', 'false', 'true']);
+    expect((await found('#picked-count')).textContent).toBe('2 messages selected');
+    await fireEvent.keyDown(list, { key: 's' });
+    const ids = (c: { args: Record<string, unknown> }) => [...(c.args.ids as number[])].sort();
+    await waitFor(() => expect(calls.find((c) => c.cmd === 'mark_messages')).toBeTruthy());
+    const flag = calls.find((c) => c.cmd === 'mark_messages')!;
+    expect([ids(flag), flag.args.how]).toEqual([[messages[0]!.id, messages[2]!.id].sort(), 'flag']);
+    // A plain click goes back to one; Shift+arrow takes a range from it.
+    await fireEvent.click(rows()[0]!);
+    expect(document.querySelector('#picked-count')).toBeNull();
+    await fireEvent.keyDown(list, { key: 'ArrowDown', shiftKey: true });
+    expect(rows().map((r) => r.getAttribute('aria-selected'))).toEqual(['true', 'true', 'false']);
+    await fireEvent.keyDown(list, { key: 'a', ctrlKey: true });
+    expect((await found('#picked-count')).textContent).toBe('3 messages selected');
+    await fireEvent.keyDown(list, { key: 'Delete' });
+    await waitFor(() => expect(calls.find((c) => c.cmd === 'delete_messages')).toBeTruthy());
+    expect(ids(calls.find((c) => c.cmd === 'delete_messages')!)).toEqual(messages.map((m) => m.id).sort());
+    expect((await found('#undo-bar span')).textContent).toBe('3 messages deleted');
+  });
+
+  it('a click on a new-mail notification opens that message in the inbox', async () => {
+    const folders = [
+      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1, subscribed: true },
+      { name: 'Trash', displayName: 'Trash', role: 'trash' as const, total: 0, unread: 0, subscribed: true },
+    ];
+    const calls = ipc({ account: { ...account, folders } }, (cmd) => (cmd === 'list_folders' ? folders : undefined));
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    await fireEvent.click(document.querySelector('[data-folder="Trash"]')!);
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'list_messages' && c.args.folder === 'Trash')).toBe(true));
+    await emit('inkorg://open-message', messages[1]!.id);
+    await waitFor(() => expect(document.querySelector('[data-folder="INBOX"]')?.getAttribute('aria-current')).toBe('true'));
+    expect(await screen.findByRole('heading', { name: messages[1]!.subject })).toBeTruthy();
+  });
+
+  it('Email options, Folders: a folder unchecked leaves the pane; Inbox and Sent cannot be unchecked', async () => {
+    let folders = [
+      { name: 'INBOX', displayName: 'INBOX', role: 'inbox' as const, total: 3, unread: 1, subscribed: true },
+      { name: 'Sent', displayName: 'Sent', role: 'sent' as const, total: 0, unread: 0, subscribed: true },
+      { name: 'Arbete', displayName: 'Arbete', total: 0, unread: 2, subscribed: true },
+    ];
+    const calls = ipc({ account: { ...account, folders }, system: 'sv' }, (cmd, args) => {
+      if (cmd === 'list_folders') return folders;
+      if (cmd === 'set_folder_subscribed') {
+        folders = folders.map((f) => (f.name === args.folder ? { ...f, subscribed: args.on as boolean } : f));
+        return true;
+      }
+    });
+    render(App);
+    await waitFor(() => expect(document.querySelector('[data-folder="Arbete"]')).toBeTruthy());
+    await fireEvent.click(await screen.findByRole('button', { name: 'Profil' }));
+    await fireEvent.click(await screen.findByRole('menuitem', { name: 'Alternativ för e-post' }));
+    await fireEvent.click(await screen.findByRole('tab', { name: 'Mappar' }));
+    const inbox = (await found('[data-subscribe="INBOX"]')) as HTMLInputElement;
+    expect(inbox.checked && inbox.disabled).toBe(true);
+    expect((document.querySelector('[data-subscribe="Sent"]') as HTMLInputElement).disabled).toBe(true);
+    const work = document.querySelector('[data-subscribe="Arbete"]') as HTMLInputElement;
+    expect(work.disabled).toBe(false);
+    await fireEvent.click(work);
+    await waitFor(() => expect(calls.find((c) => c.cmd === 'set_folder_subscribed')?.args).toEqual({ folder: 'Arbete', on: false }));
+    await waitFor(() => expect((document.querySelector('[data-subscribe="Arbete"]') as HTMLInputElement).checked).toBe(false));
+    await engineEvent({ type: 'folders' });
+    await waitFor(() => expect(document.querySelector('[data-folder="Arbete"]')).toBeNull());
   });
 
   it('? lists the keyboard shortcuts', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { folderDepth, healthText, leafName, orderFolders } from './inbox';
+import { folderDepth, healthText, leafName, orderFolders, pick } from './inbox';
 import { setLanguage, t } from './i18n.svelte';
 import type { FolderDto } from './bindings/FolderDto';
 
-const f = (name: string, extra: Partial<FolderDto> = {}): FolderDto => ({ name, displayName: name, total: 0, unread: 0, ...extra });
+const f = (name: string, extra: Partial<FolderDto> = {}): FolderDto => ({ name, displayName: name, total: 0, unread: 0, subscribed: true, ...extra });
 
 describe('the folder pane', () => {
   it('puts the roles first in a fixed order, then the rest as a tree by name', () => {
@@ -30,5 +30,22 @@ describe('the status line', () => {
     setLanguage('en');
     expect(healthText({ state: 'offline', push: false, retryInS: 4 }, t)).toBe('Offline – trying again in 4 s');
     expect(healthText({ state: 'elsewhere', push: false }, t)).toBe('Another Inkorg is fetching mail for this profile');
+  });
+});
+
+describe('choosing several messages', () => {
+  const ids = [10, 11, 12, 13, 14];
+  it('Ctrl+click adds to the selected message and takes one away again', () => {
+    const two = pick(ids, new Set(), 0, 0, 2, 'toggle');
+    expect([...two].sort()).toEqual([10, 12]);
+    const one = pick(ids, two, 2, 2, 0, 'toggle');
+    expect([...one]).toEqual([12]);
+  });
+  it('Shift takes the range from the last plain click, in either direction', () => {
+    expect([...pick(ids, new Set(), 1, 1, 3, 'range')]).toEqual([11, 12, 13]);
+    expect([...pick(ids, new Set([11, 12, 13]), 3, 1, 0, 'range')]).toEqual([10, 11]);
+  });
+  it('Ctrl+A takes everything listed', () => {
+    expect(pick(ids, new Set(), 2, 2, 2, 'all').size).toBe(5);
   });
 });

@@ -49,3 +49,28 @@ export function healthText(h: HealthDto | null, t: T, now = new Date()): string 
       return t('health.elsewhere');
   }
 }
+
+/** How a click or key adds to the chosen messages. */
+export type Pick = 'toggle' | 'range' | 'all';
+
+/**
+ * The chosen message ids after a pick on row `i` of `ids` (the list's order). `cursor` is the
+ * selected row, `anchor` the row a range starts from (the last one clicked without Shift).
+ * Toggling with nothing chosen yet keeps the selected message chosen, as mail programs do.
+ */
+export function pick(ids: number[], picked: ReadonlySet<number>, cursor: number, anchor: number, i: number, how: Pick): Set<number> {
+  if (how === 'all') return new Set(ids);
+  if (how === 'toggle') {
+    const next = new Set(picked);
+    if (next.size === 0 && cursor >= 0 && cursor !== i && ids[cursor] !== undefined) next.add(ids[cursor]);
+    const id = ids[i];
+    if (id !== undefined) {
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+    }
+    return next;
+  }
+  const from = anchor >= 0 ? anchor : cursor >= 0 ? cursor : i;
+  const [lo, hi] = from <= i ? [from, i] : [i, from];
+  return new Set(ids.slice(lo, hi + 1));
+}

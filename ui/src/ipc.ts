@@ -27,6 +27,11 @@ export function onEvent(handler: (e: EventDto) => void): Promise<UnlistenFn> {
   return listen<EventDto>('inkorg://event', (e) => handler(e.payload));
 }
 
+/** A click on a new-mail notification: the message to open (null: the inbox). */
+export function onOpenMessage(handler: (id: number | null) => void): Promise<UnlistenFn> {
+  return listen<number | null>('inkorg://open-message', (e) => handler(e.payload));
+}
+
 /** Every failure of a command is a CommandError; anything else is wrapped as "internal". */
 export function asCommandError(e: unknown): CommandError {
   if (e && typeof e === 'object' && 'kind' in e && 'message' in e) return e as CommandError;
@@ -77,6 +82,8 @@ export const api = {
   remove: (ids: number[], forGood: boolean) => call<number>('delete_messages', { ids, forGood }),
   archive: (ids: number[]) => call<number>('archive_messages', { ids }),
   listQueue: () => call<QueuedActionDto[]>('list_queue'),
+  /** Email options, Folders: follow a folder or stop following it. */
+  setFolderSubscribed: (folder: string, on: boolean) => call<boolean>('set_folder_subscribed', { folder, on }),
   getPreferences: () => call<PreferencesDto>('get_preferences'),
   setPreferences: (preferences: PreferencesDto) => call<PreferencesDto>('set_preferences', { preferences }),
   getContactCard: () => call<ContactCardDto>('get_contact_card'),

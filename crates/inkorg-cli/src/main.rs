@@ -94,6 +94,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Follow a folder: it is synced and shown (the server is told too).
+    Subscribe {
+        #[arg(value_name = "FOLDER")]
+        folder: String,
+    },
+    /// Stop following a folder: no longer synced or shown; Inbox and Sent are always followed.
+    Unsubscribe {
+        #[arg(value_name = "FOLDER")]
+        folder: String,
+    },
     /// Show the account, its servers and folders.
     Status {
         #[arg(long)]
@@ -255,11 +265,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
         eprintln!("inkorg-cli: {r}");
     }
     if let Some(dns) = cli.dns_server.as_deref().filter(|d| !d.trim().is_empty()) {
-        let addr = inkorg_core::net::parse_dns_server(dns).map_err(|m| Error::InvalidInput {
+        let addr = inkorg_core::parse_dns_server(dns).map_err(|m| Error::InvalidInput {
             field: "dns_server".into(),
             message: m,
         })?;
-        inkorg_core::net::set_dns_server(Some(addr));
+        inkorg_core::set_dns_server(Some(addr));
     }
     if let Command::Detect(args) = cli.command {
         return detect::run(args).await;
@@ -298,6 +308,24 @@ async fn run(cli: Cli) -> Result<(), Error> {
         } => list(&engine, &folder, limit, offset, json).await,
         Command::Status { json } => status(&engine, json, &overrides).await,
         Command::Folders { json } => folders(&engine, json).await,
+        Command::Subscribe { folder } => {
+            let changed = engine.set_subscribed(&folder, true).await?;
+            let what = if changed {
+                "now followed"
+            } else {
+                "already followed"
+            };
+            acted(&engine, &format!("{folder}: {what}")).await
+        }
+        Command::Unsubscribe { folder } => {
+            let changed = engine.set_subscribed(&folder, false).await?;
+            let what = if changed {
+                "no longer followed"
+            } else {
+                "already not followed"
+            };
+            acted(&engine, &format!("{folder}: {what}")).await
+        }
         Command::Send {
             to,
             cc,
@@ -347,7 +375,7 @@ fn server(
 ) -> Result<ServerSettings, Error> {
     let security: Security = security.parse()?;
     let port = match port {
-        Some(p) => inkorg_core::settings::parse_port(&format!("{which}.port"), &p)?,
+        Some(p) => inkorg_core::parse_port(&format!("{which}.port"), &p)?,
         None => match (which, security) {
             ("imap", Security::Tls) => 993,
             ("imap", _) => 143,
@@ -518,11 +546,11 @@ async fn queue(engine: &Engine, json: bool) -> Result<(), Error> {
     let queue = engine.queue().await?;
     if json {
         let text =
-            serde_json::to_string_pretty(&queue).map_err(|e| Error::Storage(e.to_string()))?;
+            serde_json::to_string_pretty(&queue).map_err(|e| Error::storage(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
-    use inkorg_core::text::for_display;
+    use inkorg_core::for_display;
     for a in &queue {
         let what = match a.kind {
             inkorg_core::ActionKind::Flags => {
@@ -586,7 +614,7 @@ async fn watch(engine: &Engine, json: bool) -> Result<(), Error> {
 }
 
 fn describe_event(e: &Event) -> String {
-    use inkorg_core::text::for_display;
+    use inkorg_core::for_display;
     match e {
         Event::NewMessage {
             id,
@@ -656,12 +684,12 @@ async fn list(
     let messages = engine.list(folder, limit, offset).await?;
     if json {
         let text =
-            serde_json::to_string_pretty(&messages).map_err(|e| Error::Storage(e.to_string()))?;
+            serde_json::to_string_pretty(&messages).map_err(|e| Error::storage(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
     // Shown text without bidi controls, invisible characters or terminal escapes.
-    use inkorg_core::text::for_display;
+    use inkorg_core::for_display;
     for m in &messages {
         let from = if m.from_name.is_empty() {
             &m.from_addr
@@ -684,7 +712,7 @@ async fn folders(engine: &Engine, json: bool) -> Result<(), Error> {
     let folders = engine.folders().await?;
     if json {
         let text =
-            serde_json::to_string_pretty(&folders).map_err(|e| Error::Storage(e.to_string()))?;
+            serde_json::to_string_pretty(&folders).map_err(|e| Error::storage(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }
@@ -694,11 +722,12 @@ async fn folders(engine: &Engine, json: bool) -> Result<(), Error> {
             .map(|r| format!("{r:?}").to_lowercase())
             .unwrap_or_default();
         println!(
-            "{:<30} {:<8} {:>6} messages, {:>5} unread",
-            inkorg_core::text::for_display(&f.display_name),
+            "{:<30} {:<8} {:>6} messages, {:>5} unread{}",
+            inkorg_core::for_display(&f.display_name),
             role,
             f.total,
-            f.unread
+            f.unread,
+            if f.subscribed { "" } else { "  (not followed)" }
         );
     }
     Ok(())
@@ -711,7 +740,7 @@ async fn status(
 ) -> Result<(), Error> {
     let st = engine.status().await?;
     if json {
-        let text = serde_json::to_string_pretty(&st).map_err(|e| Error::Storage(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&st).map_err(|e| Error::storage(e.to_string()))?;
         println!("{text}");
         return Ok(());
     }

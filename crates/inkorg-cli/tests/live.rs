@@ -508,4 +508,42 @@ fn a_server_shaped_like_courier_gives_roles_by_name_and_acts_without_move_or_con
         server_state_at("olof", "flat"),
         "the renamed folder holds its mail here too"
     );
+
+    // Following a folder or not (Email options, Folders): the server's subscription list
+    // follows, and Inbox and Sent cannot be turned off.
+    let subscribed = || {
+        let out = std::process::Command::new("bash")
+            .arg(support::script())
+            .args(["subscribed", "olof", "flat"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // doveadm lists names decoded.
+    let listed = || subscribed().lines().any(|l| l == "INBOX.Räkningar");
+    let out = run(dir.path(), &["unsubscribe", "Räkningar"]);
+    assert!(out.contains("no longer followed"), "{out}");
+    assert!(!listed(), "{}", subscribed());
+    let out = run(dir.path(), &["subscribe", "Räkningar"]);
+    assert!(out.contains("now followed"), "{out}");
+    assert!(listed(), "{}", subscribed());
+    run(dir.path(), &["unsubscribe", "Räkningar"]);
+    assert!(!listed(), "{}", subscribed());
+    let followed = |name: &str| {
+        json(dir.path(), &["folders", "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .map(|f| f["subscribed"].as_bool().unwrap())
+    };
+    assert_eq!(followed("INBOX.R&AOQ-kningar"), Some(false));
+    let refused = cli(dir.path(), &["unsubscribe", "INBOX"], "");
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("always followed"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(followed("INBOX"), Some(true));
 }

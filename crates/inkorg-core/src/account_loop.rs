@@ -14,6 +14,7 @@
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::engine::Ctx;
@@ -127,14 +128,14 @@ impl ProfileLock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| Error::storage_because(format!("cannot open {}", path.display()), e))?;
         match file.try_lock() {
             Ok(()) => Ok(Some(ProfileLock { _file: file })),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(Error::Storage(format!(
-                "cannot lock {}: {e}",
-                path.display()
-            ))),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::storage_because(
+                format!("cannot lock {}", path.display()),
+                e,
+            )),
         }
     }
 }
@@ -145,7 +146,7 @@ pub(crate) async fn run(ctx: Ctx, cancel: CancellationToken) -> Result<()> {
         let dir = ctx.data_dir.clone();
         let lock = tokio::task::spawn_blocking(move || ProfileLock::try_acquire(&dir))
             .await
-            .map_err(Error::storage)??;
+            .map_err(|e| Error::storage_because("taking the profile lock", e))??;
         if let Some(lock) = lock {
             break lock;
         }
@@ -215,21 +216,27 @@ pub(crate) async fn flush(ctx: Ctx) -> Result<Flushed> {
     let dir = ctx.data_dir.clone();
     let lock = tokio::task::spawn_blocking(move || ProfileLock::try_acquire(&dir))
         .await
-        .map_err(Error::storage)??;
+        .map_err(|e| Error::storage_because("taking the profile lock", e))??;
     let Some(_lock) = lock else {
         return Ok(Flushed::Elsewhere);
     };
     let account = ctx.account().await?;
     let account_id = account.id;
-    let waiting = ctx
+    let (waiting, subscriptions) = ctx
         .store
-        .read(move |db| db.pending_count(account_id))
+        .read(move |db| {
+            Ok((
+                db.pending_count(account_id)?,
+                db.pending_subscriptions(account_id)?,
+            ))
+        })
         .await?;
-    if waiting == 0 {
+    if waiting == 0 && subscriptions.is_empty() {
         return Ok(Flushed::Replayed(0));
     }
     let mut conn = Connection::open(&ctx).await?;
     let result = async {
+        conn.send_subscriptions().await?;
         let touched = conn.replay().await?;
         for folder in &touched {
             conn.sync_folder(folder).await?;
@@ -241,18 +248,45 @@ pub(crate) async fn flush(ctx: Ctx) -> Result<Flushed> {
     result
 }
 
-/// One connection's life: log in, then rounds of replay, sync and waiting, until an error or
-/// the cancellation.
+/// The connections' life: log in, then rounds of replay, sync and waiting, until an error or
+/// the cancellation. Two connections, as Delta Chat core has them: one waits in IDLE on INBOX
+/// and syncs it the moment the server reports something; the other replays the queue and
+/// syncs the other folders, so a long sync of a big folder never delays new mail. A server
+/// that refuses a second connection (too many) gets one that does both. When either fails,
+/// both are closed and the loop reconnects.
 async fn connected(
     ctx: &Ctx,
     cancel: &CancellationToken,
     backoff: &mut Backoff,
     logged_in: &mut bool,
 ) -> Result<()> {
-    let mut conn = Connection::open(ctx).await?;
+    let mut main = Connection::open(ctx).await?;
     *logged_in = true;
-    let result = conn.rounds(cancel, backoff).await;
-    conn.close().await;
+    let mut inbox = match Connection::open(ctx).await {
+        Ok(c) => Some(c),
+        Err(Error::BlockedByProvider {
+            reason: crate::error::BlockReason::TooManyConnections,
+            ..
+        }) => None,
+        Err(e) => {
+            main.close().await;
+            return Err(e);
+        }
+    };
+    let result = match inbox.as_mut() {
+        Some(watcher) => {
+            let due = Notify::new();
+            tokio::select! {
+                r = main.rounds(cancel, backoff, Some(&due)) => r,
+                r = watcher.watch_inbox(cancel, &due) => r,
+            }
+        }
+        None => main.rounds(cancel, backoff, None).await,
+    };
+    if let Some(mut c) = inbox {
+        c.close().await;
+    }
+    main.close().await;
     result
 }
 
@@ -270,11 +304,11 @@ impl<'a> Connection<'a> {
         let account = ctx.account().await?;
         let s = &account.settings;
         s.check_plaintext()?;
-        let password = ctx.password(s, Role::Imap).await?;
+        let secret = ctx.credential(s, Role::Imap).await?;
         let trust = ctx.trust_for(s, &s.imap.host, s.imap.port).await?;
         let ep = imap::endpoint(&s.imap);
-        let mut session = imap::login(&s.imap, &password, &trust, &ctx.timeouts).await?;
-        drop(password);
+        let mut session = imap::login(&s.imap, &secret, &trust, &ctx.timeouts).await?;
+        drop(secret);
         let caps = imap::session_caps(&mut session, &ep, &ctx.timeouts).await?;
         Ok(Connection {
             ctx,
@@ -297,7 +331,15 @@ impl<'a> Connection<'a> {
             .ok_or_else(|| crate::tls::protocol_error(&self.ep, "the connection was lost"))
     }
 
-    async fn rounds(&mut self, cancel: &CancellationToken, backoff: &mut Backoff) -> Result<()> {
+    /// Rounds of replay, sync and waiting. With `inbox_watcher`, another connection owns
+    /// INBOX (this one asks it to sync INBOX when an action or the person touched it, and
+    /// waits without IDLE); without, this connection syncs INBOX too and IDLEs on it.
+    async fn rounds(
+        &mut self,
+        cancel: &CancellationToken,
+        backoff: &mut Backoff,
+        inbox_watcher: Option<&Notify>,
+    ) -> Result<()> {
         let mut others_synced: Option<Instant> = None;
         // A STATUS that disagrees with the sync just done means mail arrived in between: sync
         // again, but only once in a row (a server whose counts never match must still IDLE).
@@ -307,15 +349,27 @@ impl<'a> Connection<'a> {
                 return Ok(());
             }
             let touched = self.replay().await?;
-            // INBOX first: it is what the person looks at.
-            let mut inbox = self.sync_folder("INBOX").await?;
+            self.send_subscriptions().await?;
             let due = others_synced.is_none_or(|t| t.elapsed() >= OTHER_FOLDERS_EVERY);
             let mut folders: BTreeSet<String> = self.ctx.take_wanted_folders();
             folders.extend(touched);
+            let inbox_asked = folders.iter().any(|f| f.eq_ignore_ascii_case("INBOX"));
+            // INBOX first: it is what the person looks at.
+            let mut inbox = match inbox_watcher {
+                Some(watcher) => {
+                    if inbox_asked {
+                        watcher.notify_one();
+                    }
+                    None
+                }
+                None => Some(self.sync_folder("INBOX").await?),
+            };
             let known = if due {
                 others_synced = Some(Instant::now());
                 let all = self.refresh_folders().await?;
-                folders.extend(all.iter().map(|f| f.name.clone()));
+                // Every folder the person follows; one they stopped following only when an
+                // action of theirs touched it or they opened it.
+                folders.extend(all.iter().filter(|f| f.subscribed).map(|f| f.name.clone()));
                 all
             } else {
                 let account_id = self.account_id;
@@ -336,9 +390,9 @@ impl<'a> Connection<'a> {
                 }
                 self.sync_folder(folder).await?;
             }
-            if !folders.is_empty() {
+            if !folders.is_empty() && inbox.is_some() {
                 // Leave INBOX selected for IDLE, and pick up what arrived meanwhile.
-                inbox = self.sync_folder("INBOX").await?;
+                inbox = Some(self.sync_folder("INBOX").await?);
             }
             backoff.reset();
             self.ctx.events.emit(Event::Health(Health::Online {
@@ -355,26 +409,84 @@ impl<'a> Connection<'a> {
                 // Queued while this round ran: replay before waiting.
                 continue;
             }
-            // Mail that arrived between the sync and IDLE is seen here, not after IDLE ends.
-            let (ep, timeouts) = (self.ep.clone(), self.ctx.timeouts);
-            let (uidnext, exists) = imap::status(self.session()?, &ep, &timeouts, "INBOX").await?;
-            if recheck && (uidnext != inbox.uidnext || exists != inbox.total) {
+            let until_others = others_synced
+                .map(|t| OTHER_FOLDERS_EVERY.saturating_sub(t.elapsed()))
+                .unwrap_or_default()
+                .max(Duration::from_secs(1));
+            let Some(inbox) = inbox else {
+                // The other connection watches INBOX: wait for an action, a folder asked
+                // for, or the next round of the other folders.
+                let (mono, wall) = (Instant::now(), SystemTime::now());
+                tokio::select! {
+                    () = interrupted(self.ctx, cancel) => {}
+                    () = tokio::time::sleep(until_others) => {}
+                }
+                self.woke(mono, wall)?;
+                continue;
+            };
+            if recheck && self.inbox_moved_on(&inbox).await? {
                 recheck = false;
                 continue;
             }
             recheck = true;
-            let until_others = others_synced
-                .map(|t| OTHER_FOLDERS_EVERY.saturating_sub(t.elapsed()))
-                .unwrap_or_default();
-            self.wait(cancel, until_others).await?;
+            self.wait(interrupted(self.ctx, cancel), until_others)
+                .await?;
         }
     }
 
-    /// Waits for news: IDLE on INBOX, or a quiet wait and NOOP where IDLE is missing.
-    async fn wait(&mut self, cancel: &CancellationToken, until_others: Duration) -> Result<()> {
+    /// The INBOX connection: sync INBOX, then IDLE on it (or poll) until the server reports
+    /// something, the other connection asks (`due`), or the loop is cancelled.
+    async fn watch_inbox(&mut self, cancel: &CancellationToken, due: &Notify) -> Result<()> {
+        let mut recheck = true;
+        loop {
+            if cancel.is_cancelled() {
+                return Ok(());
+            }
+            let inbox = self.sync_folder("INBOX").await?;
+            if recheck && self.inbox_moved_on(&inbox).await? {
+                recheck = false;
+                continue;
+            }
+            recheck = true;
+            let interrupt = async {
+                tokio::select! {
+                    () = cancel.cancelled() => {}
+                    () = due.notified() => {}
+                }
+            };
+            self.wait(interrupt, IDLE_MAX).await?;
+        }
+    }
+
+    /// Whether mail arrived (or left) between INBOX's sync and now: STATUS disagrees with the
+    /// sync. Checked before each IDLE, so nothing waits for the IDLE after.
+    async fn inbox_moved_on(&mut self, inbox: &SyncReport) -> Result<bool> {
+        let (ep, timeouts) = (self.ep.clone(), self.ctx.timeouts);
+        let (uidnext, exists) = imap::status(self.session()?, &ep, &timeouts, "INBOX").await?;
+        Ok(uidnext != inbox.uidnext || exists != inbox.total)
+    }
+
+    /// A machine that slept while we waited: its connections are dead, reconnect at once.
+    fn woke(&self, mono: Instant, wall: SystemTime) -> Result<()> {
+        if clock_jumped(mono, wall) {
+            return Err(Error::cannot_connect(
+                &self.ep,
+                "the computer slept; reconnecting",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Waits for news on the selected INBOX: IDLE, or a quiet wait and NOOP where IDLE is
+    /// missing; at most `limit`, and no longer than `interrupt` takes.
+    async fn wait(
+        &mut self,
+        interrupt: impl std::future::Future<Output = ()>,
+        limit: Duration,
+    ) -> Result<()> {
         let ctx = self.ctx;
         let (mono, wall) = (Instant::now(), SystemTime::now());
-        let interrupt = interrupted(ctx, cancel);
+        let until_others = limit;
         if self.caps.idle {
             let session = self
                 .session
@@ -398,13 +510,7 @@ impl<'a> Connection<'a> {
                 .map_err(|_| crate::tls::protocol_error(&ep, "NOOP did not finish in time"))?
                 .map_err(|e| imap::map_imap_error(&ep, e))?;
         }
-        if clock_jumped(mono, wall) {
-            return Err(Error::CannotConnect {
-                endpoint: self.ep.clone(),
-                detail: "the computer slept; reconnecting".into(),
-            });
-        }
-        Ok(())
+        self.woke(mono, wall)
     }
 
     async fn refresh_folders(&mut self) -> Result<Vec<FolderInfo>> {
@@ -431,10 +537,35 @@ impl<'a> Connection<'a> {
         Ok(after)
     }
 
+    /// Tells the server what the person follows (SUBSCRIBE / UNSUBSCRIBE), so other mail
+    /// programs see the same list. A server that refuses keeps our own list as it is.
+    async fn send_subscriptions(&mut self) -> Result<()> {
+        let account_id = self.account_id;
+        let pending = self
+            .ctx
+            .store
+            .read(move |db| db.pending_subscriptions(account_id))
+            .await?;
+        let (ep, timeouts) = (self.ep.clone(), self.ctx.timeouts);
+        for (name, on) in pending {
+            match imap::subscribe(self.session()?, &ep, &timeouts, &name, on).await {
+                // A server that refuses (some have no subscriptions at all) is not asked again:
+                // Inkorg's own list is what it syncs.
+                Ok(()) | Err(imap::CommandFailure::Refused(_)) => {}
+                Err(imap::CommandFailure::Failed(e)) => return Err(e),
+            }
+            self.ctx
+                .store
+                .call(move |db| db.subscription_sent(account_id, &name, on))
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn sync_folder(&mut self, folder: &str) -> Result<SyncReport> {
         let ep = self.ep.clone();
         let ctx = self.ctx;
-        let condstore = self.caps.condstore;
+        let (condstore, qresync) = (self.caps.condstore, self.caps.qresync);
         let account_id = self.account_id;
         let session = self.session()?;
         let mut job = FolderSync {
@@ -444,6 +575,7 @@ impl<'a> Connection<'a> {
             account_id,
             timeouts: &ctx.timeouts,
             condstore,
+            qresync,
             events: &ctx.events,
         };
         let events = &ctx.events;

@@ -90,6 +90,11 @@ pub enum ErrorKind {
     Cancelled,
 }
 
+/// The failure an error came from (an I/O error, SQLite's, the keyring's, the IMAP library's),
+/// kept as the error's `source()` for logs and chains. A UI branches on [`Error::kind`], never
+/// on this or on the words.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{field}: {message}")]
@@ -120,16 +125,34 @@ pub enum Error {
     StarttlsNotOffered { endpoint: Endpoint },
 
     #[error("{endpoint}: cannot connect: {detail}")]
-    CannotConnect { endpoint: Endpoint, detail: String },
+    CannotConnect {
+        endpoint: Endpoint,
+        detail: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     #[error("{endpoint}: unexpected answer from the server: {detail}")]
-    Protocol { endpoint: Endpoint, detail: String },
+    Protocol {
+        endpoint: Endpoint,
+        detail: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
-    #[error("keyring: {0}")]
-    Keyring(String),
+    #[error("keyring: {detail}")]
+    Keyring {
+        detail: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
-    #[error("local storage: {0}")]
-    Storage(String),
+    #[error("local storage: {detail}")]
+    Storage {
+        detail: String,
+        #[source]
+        source: Option<Cause>,
+    },
 
     #[error("no account is set up; log in first")]
     NotLoggedIn,
@@ -170,8 +193,8 @@ impl Error {
             Error::StarttlsNotOffered { .. } => ErrorKind::StarttlsNotOffered,
             Error::CannotConnect { .. } => ErrorKind::CannotConnect,
             Error::Protocol { .. } => ErrorKind::Protocol,
-            Error::Keyring(_) => ErrorKind::Keyring,
-            Error::Storage(_) => ErrorKind::Storage,
+            Error::Keyring { .. } => ErrorKind::Keyring,
+            Error::Storage { .. } => ErrorKind::Storage,
             Error::NotLoggedIn => ErrorKind::NotLoggedIn,
             Error::Cancelled => ErrorKind::Cancelled,
             Error::NotFound(_) => ErrorKind::NotFound,
@@ -201,15 +224,104 @@ impl Error {
         }
     }
 
-    pub(crate) fn storage(e: impl fmt::Display) -> Self {
-        Error::Storage(e.to_string())
+    /// Local storage failed for a reason only words can give (no underlying error).
+    pub fn storage(detail: impl Into<String>) -> Self {
+        Error::Storage {
+            detail: detail.into(),
+            source: None,
+        }
+    }
+
+    /// Local storage failed: `context` says what was being done, `cause` why.
+    pub(crate) fn storage_because(
+        context: impl fmt::Display,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Error::Storage {
+            detail: format!("{context}: {cause}"),
+            source: Some(Box::new(cause)),
+        }
+    }
+
+    pub(crate) fn keyring(detail: impl Into<String>, source: Option<Cause>) -> Self {
+        Error::Keyring {
+            detail: detail.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn cannot_connect(endpoint: &Endpoint, detail: impl Into<String>) -> Self {
+        Error::CannotConnect {
+            endpoint: endpoint.clone(),
+            detail: detail.into(),
+            source: None,
+        }
+    }
+
+    /// The same error with `cause` as its source (for the kinds that keep one).
+    pub(crate) fn because(mut self, cause: impl Into<Cause>) -> Self {
+        if let Error::CannotConnect { source, .. }
+        | Error::Protocol { source, .. }
+        | Error::Keyring { source, .. }
+        | Error::Storage { source, .. } = &mut self
+        {
+            *source = Some(cause.into());
+        }
+        self
     }
 }
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
-        Error::storage(e)
+        Error::Storage {
+            detail: e.to_string(),
+            source: Some(Box::new(e)),
+        }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn a_storage_error_keeps_what_sqlite_said_as_its_source() {
+        let e = Error::from(rusqlite::Error::InvalidQuery);
+        assert_eq!(e.kind(), ErrorKind::Storage);
+        let source = e.source().unwrap();
+        assert!(source.downcast_ref::<rusqlite::Error>().is_some());
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "no");
+        let e = Error::storage_because("cannot open /x", io);
+        assert_eq!(e.to_string(), "local storage: cannot open /x: no");
+        let io = e
+            .source()
+            .unwrap()
+            .downcast_ref::<std::io::Error>()
+            .unwrap();
+        assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn a_broken_connection_keeps_the_io_error_and_its_kind_is_cannot_connect() {
+        let ep = Endpoint {
+            protocol: Protocol::Imap,
+            host: "imap.example".into(),
+            port: 993,
+            security: Security::Tls,
+            user: "a".into(),
+        };
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let e = Error::cannot_connect(&ep, "the server closed the connection").because(reset);
+        assert_eq!(e.kind(), ErrorKind::CannotConnect);
+        let io = e
+            .source()
+            .unwrap()
+            .downcast_ref::<std::io::Error>()
+            .unwrap();
+        assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset);
+    }
+}

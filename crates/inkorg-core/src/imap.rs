@@ -1,6 +1,7 @@
 //! IMAP connections: TCP, TLS or STARTTLS (never silently plaintext), the login with provider
 //! answers recognised, and timeouts on every step. One of the two modules that open sockets.
 
+use crate::credential::{xoauth2, Secret, XOAuth2};
 use futures::{StreamExt, TryStreamExt};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -24,21 +25,34 @@ pub(crate) fn endpoint(s: &ServerSettings) -> Endpoint {
     }
 }
 
-/// Connects and logs in. On a refused login the answer is classified (wrong password, or a
-/// provider block with its URL); an `[ALERT]` is returned at once, never retried here.
+/// Connects and signs in: LOGIN with a password, AUTHENTICATE XOAUTH2 with a token. On a
+/// refusal the answer is classified (wrong password, or a provider block with its URL); an
+/// `[ALERT]` is returned at once, never retried here.
 pub async fn login(
     server: &ServerSettings,
-    password: &str,
+    secret: &Secret,
     trust: &Trust,
     timeouts: &Timeouts,
 ) -> Result<Session> {
     let ep = endpoint(server);
     let client = connect(&ep, trust, timeouts).await?;
-    let attempt = client.login(&server.username, password);
+    let attempt = async {
+        match secret {
+            Secret::Password(p) => client.login(&server.username, p).await,
+            Secret::OAuth2(t) => {
+                let auth = XOAuth2 {
+                    response: xoauth2(&server.username, &t.access_token),
+                    sent: false,
+                };
+                client.authenticate("XOAUTH2", auth).await
+            }
+        }
+    };
     match tokio::time::timeout(timeouts.command, attempt).await {
         Err(_) => Err(Error::CannotConnect {
             endpoint: ep,
             detail: "the server did not answer the login in time".into(),
+            source: None,
         }),
         Ok(Ok(session)) => Ok(session),
         Ok(Err((e, _client))) => Err(login_error(&ep, e)),
@@ -91,15 +105,13 @@ fn readable_no(text: &str) -> String {
 pub(crate) fn map_imap_error(ep: &Endpoint, e: async_imap::error::Error) -> Error {
     use async_imap::error::Error as E;
     match e {
-        E::Io(io) => Error::CannotConnect {
-            endpoint: ep.clone(),
-            detail: io.to_string(),
-        },
+        E::Io(io) => Error::cannot_connect(ep, io.to_string()).because(io),
         E::ConnectionLost => Error::CannotConnect {
             endpoint: ep.clone(),
             detail: "the server closed the connection".into(),
+            source: None,
         },
-        other => tls::protocol_error(ep, other.to_string()),
+        other => tls::protocol_error(ep, other.to_string()).because(other),
     }
 }
 
@@ -121,9 +133,12 @@ async fn connect(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<Cl
                 return Err(Error::CannotConnect {
                     endpoint: ep.clone(),
                     detail: "the server closed the connection before greeting".into(),
+                    source: None,
                 })
             }
-            Ok(Err(e)) => return Err(tls::protocol_error(ep, format!("no IMAP greeting: {e}"))),
+            Ok(Err(e)) => {
+                return Err(tls::protocol_error(ep, format!("no IMAP greeting: {e}")).because(e))
+            }
             Err(_) => {
                 return Err(tls::protocol_error(
                     ep,
@@ -176,7 +191,7 @@ pub(crate) async fn probe(
     };
     match tokio::time::timeout(timeouts.command, talk).await {
         Ok(Ok(caps)) => Ok(caps),
-        Ok(Err(e)) => Err(tls::protocol_error(ep, format!("CAPABILITY failed: {e}"))),
+        Ok(Err(e)) => Err(tls::protocol_error(ep, format!("CAPABILITY failed: {e}")).because(e)),
         Err(_) => Err(tls::protocol_error(ep, "no answer to CAPABILITY in time")),
     }
 }
@@ -200,6 +215,7 @@ async fn untrusted(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts, detail: St
                     return Error::CannotConnect {
                         endpoint: ep.clone(),
                         detail: format!("the connection broke during the TLS handshake ({detail})"),
+                        source: None,
                     };
                 }
                 Error::CertificateUntrusted {
@@ -395,8 +411,12 @@ pub(crate) struct SessionCaps {
     pub condstore: bool,
     pub move_: bool,
     pub uidplus: bool,
+    /// QRESYNC is offered and ENABLEd on this session.
+    pub qresync: bool,
 }
 
+/// What the server offers, read after login; QRESYNC, where offered, is ENABLEd here (a
+/// server that then refuses it is used with CONDSTORE).
 pub(crate) async fn session_caps(
     session: &mut Session,
     ep: &Endpoint,
@@ -406,12 +426,21 @@ pub(crate) async fn session_caps(
         .await
         .map_err(|_| tls::protocol_error(ep, "CAPABILITY did not finish in time"))?
         .map_err(|e| map_imap_error(ep, e))?;
-    Ok(SessionCaps {
+    let mut out = SessionCaps {
         idle: caps.has_str("IDLE"),
         condstore: caps.has_str("CONDSTORE") || caps.has_str("QRESYNC"),
         move_: caps.has_str("MOVE"),
         uidplus: caps.has_str("UIDPLUS"),
-    })
+        qresync: false,
+    };
+    if caps.has_str("QRESYNC") && caps.has_str("ENABLE") {
+        match enable_qresync(session, ep, timeouts).await {
+            Ok(()) => out.qresync = true,
+            Err(e) if e.kind() == crate::ErrorKind::Protocol => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(out)
 }
 
 /// A command's outcome for replay: the server said no (the action cannot be applied, drop
@@ -444,6 +473,27 @@ async fn timed<T>(
             format!("{what} did not finish in time"),
         ))),
         Ok(r) => r.map_err(|e| command_failure(ep, e)),
+    }
+}
+
+/// SUBSCRIBE or UNSUBSCRIBE a folder.
+pub(crate) async fn subscribe(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    folder: &str,
+    on: bool,
+) -> Cmd<()> {
+    if on {
+        timed(ep, timeouts.command, "SUBSCRIBE", session.subscribe(folder)).await
+    } else {
+        timed(
+            ep,
+            timeouts.command,
+            "UNSUBSCRIBE",
+            session.unsubscribe(folder),
+        )
+        .await
     }
 }
 
@@ -610,9 +660,222 @@ pub(crate) async fn idle(
     Ok((session, end))
 }
 
+/// `ENABLE QRESYNC` (RFC 7162) on a session whose server offers it. From then on the server
+/// reports expunges as VANISHED (UIDs), and a SELECT can ask for everything since a MODSEQ.
+pub(crate) async fn enable_qresync(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+) -> Result<()> {
+    tokio::time::timeout(
+        timeouts.command,
+        session.run_command_and_check_ok("ENABLE QRESYNC"),
+    )
+    .await
+    .map_err(|_| tls::protocol_error(ep, "ENABLE QRESYNC did not finish in time"))?
+    .map_err(|e| map_imap_error(ep, e))
+}
+
+/// A message's flags as the server has them: (uid, flags, modseq).
+pub(crate) type FlagChange = (u32, Vec<String>, Option<u64>);
+
+/// What `SELECT folder (QRESYNC (uidvalidity modseq))` reported: the folder's state and every
+/// change since `modseq` (expunged UIDs and changed flags).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct QresyncSelect {
+    pub exists: u32,
+    pub uidvalidity: Option<u32>,
+    pub uidnext: Option<u32>,
+    pub highestmodseq: Option<u64>,
+    /// UIDs expunged since `modseq`.
+    pub vanished: Vec<u32>,
+    /// Messages whose flags changed since `modseq`.
+    pub changed: Vec<FlagChange>,
+}
+
+/// A quoted IMAP string for a folder name (names with line breaks cannot be sent).
+fn quoted(name: &str, ep: &Endpoint) -> Result<String> {
+    if name.contains(['\r', '\n', '\0']) {
+        return Err(tls::protocol_error(ep, "a folder name with a line break"));
+    }
+    Ok(format!(
+        "\"{}\"",
+        name.replace('\\', "\\\\").replace('"', "\\\"")
+    ))
+}
+
+/// SELECT with QRESYNC parameters. async-imap has no API for it: the command is sent as is and
+/// the responses are read here (imap-proto parses VANISHED). A server that answers with another
+/// UIDVALIDITY sends no changes; the caller then resyncs the folder from scratch.
+pub(crate) async fn select_qresync(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    folder: &str,
+    uidvalidity: u32,
+    modseq: u64,
+) -> Result<QresyncSelect> {
+    let command = format!(
+        "SELECT {} (QRESYNC ({uidvalidity} {modseq}))",
+        quoted(folder, ep)?
+    );
+    let work = async {
+        let tag = session
+            .run_command(&command)
+            .await
+            .map_err(|e| map_imap_error(ep, e))?;
+        let mut out = QresyncSelect::default();
+        loop {
+            let Some(data) = session
+                .read_response()
+                .await
+                .map_err(|e| Error::cannot_connect(ep, e.to_string()).because(e))?
+            else {
+                return Err(Error::cannot_connect(
+                    ep,
+                    "the server closed the connection",
+                ));
+            };
+            if read_qresync_line(data.parsed(), &tag, &mut out, ep)? {
+                return Ok(out);
+            }
+        }
+    };
+    tokio::time::timeout(timeouts.fetch, work)
+        .await
+        .map_err(|_| tls::protocol_error(ep, format!("SELECT {folder} did not finish in time")))?
+}
+
+/// Takes one response of a QRESYNC SELECT into `out`; true at the tagged end.
+fn read_qresync_line(
+    r: &async_imap::imap_proto::Response<'_>,
+    tag: &async_imap::imap_proto::RequestId,
+    out: &mut QresyncSelect,
+    ep: &Endpoint,
+) -> Result<bool> {
+    use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode, Status};
+    match r {
+        Response::Done {
+            tag: t,
+            status,
+            outcome,
+        } if t == tag => {
+            if *status == Status::Ok {
+                if let Some(ResponseCode::HighestModSeq(m)) = outcome.code {
+                    out.highestmodseq = Some(m);
+                }
+                return Ok(true);
+            }
+            let text = outcome.information.as_deref().unwrap_or("").to_string();
+            return Err(tls::protocol_error(
+                ep,
+                format!("SELECT was refused: {text}"),
+            ));
+        }
+        Response::MailboxData(MailboxDatum::Exists(n)) => out.exists = *n,
+        Response::Data { outcome, .. } => match outcome.code {
+            Some(ResponseCode::UidValidity(v)) => out.uidvalidity = Some(v),
+            Some(ResponseCode::UidNext(v)) => out.uidnext = Some(v),
+            Some(ResponseCode::HighestModSeq(v)) => out.highestmodseq = Some(v),
+            _ => {}
+        },
+        Response::Vanished { uids, .. } => {
+            for range in uids {
+                out.vanished.extend(range.clone());
+            }
+        }
+        Response::Fetch(_, attrs) => {
+            let mut uid = None;
+            let mut flags = None;
+            let mut modseq = None;
+            for a in attrs {
+                match a {
+                    AttributeValue::Uid(u) => uid = Some(*u),
+                    AttributeValue::Flags(f) => {
+                        flags = Some(
+                            f.iter()
+                                .filter(|f| !f.eq_ignore_ascii_case("\\Recent"))
+                                .map(|f| f.to_string())
+                                .collect::<Vec<_>>(),
+                        )
+                    }
+                    AttributeValue::ModSeq(m) => modseq = Some(*m),
+                    _ => {}
+                }
+            }
+            if let (Some(uid), Some(flags)) = (uid, flags) {
+                out.changed.push((uid, flags, modseq));
+            }
+        }
+        _ => {}
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn a_qresync_select_brings_the_expunged_uids_and_the_changed_flags() {
+        use async_imap::imap_proto::{RequestId, Response};
+        let ep = endpoint(&ServerSettings {
+            host: "imap.example".into(),
+            port: 993,
+            security: Security::Tls,
+            username: "a".into(),
+        });
+        let tag = RequestId("A7".into());
+        let lines: &[&[u8]] = &[
+            b"* 998 EXISTS\r\n",
+            b"* OK [UIDVALIDITY 1700000000] UIDs valid\r\n",
+            b"* OK [UIDNEXT 1011] Predicted next UID\r\n",
+            b"* OK [HIGHESTMODSEQ 2042] Highest\r\n",
+            b"* VANISHED (EARLIER) 201:202,500\r\n",
+            b"* 101 FETCH (UID 101 FLAGS (\\Seen \\Answered \\Recent $Label1) MODSEQ (2040))\r\n",
+            b"* 3 FETCH (UID 3 FLAGS () MODSEQ (2041))\r\n",
+            b"A7 OK [READ-WRITE] Select completed\r\n",
+        ];
+        let mut out = QresyncSelect::default();
+        let mut done = false;
+        for line in lines {
+            let (_, r) = Response::parse(line).unwrap();
+            assert!(!done, "nothing after the tagged line");
+            done = read_qresync_line(&r, &tag, &mut out, &ep).unwrap();
+        }
+        assert!(done);
+        assert_eq!(out.exists, 998);
+        assert_eq!(
+            (out.uidvalidity, out.uidnext, out.highestmodseq),
+            (Some(1_700_000_000), Some(1011), Some(2042))
+        );
+        assert_eq!(out.vanished, [201, 202, 500]);
+        let seen_answered = vec!["\\Seen".to_string(), "\\Answered".into(), "$Label1".into()];
+        assert_eq!(
+            out.changed,
+            [(101, seen_answered, Some(2040)), (3, vec![], Some(2041))],
+            "\\Recent is per session and not a change"
+        );
+        // The server's no is an error that names what it said.
+        let (_, no) = Response::parse(b"A7 NO [CLOSED] Mailbox doesn't exist\r\n").unwrap();
+        let e = read_qresync_line(&no, &tag, &mut out, &ep).unwrap_err();
+        assert!(e.to_string().contains("Mailbox doesn't exist"), "{e}");
+    }
+
+    #[test]
+    fn folder_names_are_quoted_for_the_server_and_line_breaks_refused() {
+        let ep = endpoint(&ServerSettings {
+            host: "h".into(),
+            port: 993,
+            security: Security::Tls,
+            username: "u".into(),
+        });
+        let q = |n: &str| quoted(n, &ep).unwrap_or_default();
+        assert_eq!(q("Arbete/\"2026\""), r#""Arbete/\"2026\"""#);
+        assert_eq!(q("a\\b"), r#""a\\b""#);
+        assert!(quoted("x\r\nA1 DELETE INBOX", &ep).is_err());
+    }
 
     #[test]
     fn starttls_is_found_in_greetings_and_capability_lines() {

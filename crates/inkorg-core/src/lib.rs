@@ -3,36 +3,51 @@
 //! Tauri or any UI, so the desktop app, the `inkorg-cli` binary and the tests drive the same
 //! code. Start at [`Engine`]; see docs/ARCHITECTURE.md for the map.
 
+// Every module is private: the shell, the CLI and the tests reach the engine only through what
+// is re-exported below (and `detect`, the setup's autodetection, which is its own API). So no
+// front end can open a socket, run SQL or touch the keyring around the engine.
 mod account_loop;
+mod credential;
 pub mod detect;
-pub mod engine;
-pub mod error;
-pub mod events;
-pub mod folders;
-pub mod imap;
-pub mod mime;
-pub mod net;
-pub mod overrides;
-pub mod personal;
-pub mod provider_answers;
+mod engine;
+mod error;
+mod events;
+mod folders;
+mod imap;
+mod mime;
+mod net;
+mod overrides;
+mod personal;
+mod provider_answers;
 mod replay;
-pub mod secrets;
-pub mod settings;
-pub mod smtp;
-pub mod store;
-pub mod sync;
-pub mod text;
-pub mod tls;
+mod secrets;
+mod settings;
+mod smtp;
+mod store;
+mod sync;
+mod text;
+mod tls;
 
+pub use credential::{OAuth2Token, Secret};
 pub use engine::{
     default_data_dir, Credentials, Engine, Flushed, LoginOutcome, Mark, OutgoingMessage, Status,
 };
-pub use error::{BlockReason, Endpoint, Error, ErrorKind, Protocol, Result};
+pub use error::{BlockReason, Cause, Endpoint, Error, ErrorKind, Protocol, Result};
 pub use events::{ErrorInfo, Event, Health};
 pub use folders::Role;
+pub use net::{is_https_link, parse_dns_server, set_dns_server};
 pub use overrides::Overrides;
 pub use personal::{ContactCard, Language, Preferences};
-pub use settings::{AccountSettings, Security, ServerSettings};
+pub use settings::{parse_port, AccountSettings, Security, ServerSettings};
 pub use store::{ActionKind, FolderInfo, MessageSummary, PendingAction};
 pub use sync::{SyncPhase, SyncProgress, SyncReport};
+pub use text::for_display;
 pub use tokio_util::sync::CancellationToken;
+
+/// What the tests (and a person debugging) need to look where the engine keeps things: the
+/// database file and the keyring entries. Not for front ends.
+#[doc(hidden)]
+pub mod inspect {
+    pub use crate::secrets::{delete, load, Role, SecretRef};
+    pub use crate::store::db_path;
+}

@@ -230,6 +230,13 @@ pub async fn connect(host: &str, port: u16, limit: Duration) -> std::io::Result<
     }
 }
 
+/// Whether `url` is an https link a person may be sent to (the system browser opens it):
+/// https, a host, and no whitespace or control characters.
+pub fn is_https_link(url: &str) -> bool {
+    Url::parse(url).is_ok_and(|u| u.https)
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// A parsed http(s) URL: only what a GET needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {

@@ -38,6 +38,8 @@ pub struct Preferences {
     pub show_inline_images: bool,
     /// Mark as read in preview (off by default).
     pub mark_read_in_preview: bool,
+    /// A desktop notification for new mail in the inbox (on by default).
+    pub notify_new_mail: bool,
     pub language: Language,
 }
 
@@ -53,6 +55,7 @@ impl Default for Preferences {
             save_sent_copy: true,
             show_inline_images: false,
             mark_read_in_preview: false,
+            notify_new_mail: true,
             language: Language::System,
         }
     }
@@ -170,6 +173,13 @@ mod tests {
     fn defaults_follow_the_vendor() {
         let p = Preferences::default();
         assert!(p.save_sent_copy && !p.show_inline_images && !p.mark_read_in_preview);
+        assert!(
+            p.notify_new_mail,
+            "new mail is announced unless the person turns it off"
+        );
+        // Options stored before the switch existed read as on.
+        let old: Preferences = serde_json::from_str(r#"{"font_size": 12}"#).unwrap();
+        assert!(old.notify_new_mail && old.font_size == 12);
         assert_eq!(p.language, Language::System);
         assert_eq!(p.clone().validated().unwrap(), p);
     }

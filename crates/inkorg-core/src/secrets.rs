@@ -1,9 +1,10 @@
-//! Passwords in the OS keyring (Secret Service on Linux, Keychain on macOS, Credential Manager
-//! on Windows) and nowhere else. Every call runs off the async runtime with a timeout: a locked
+//! Passwords and sign-in tokens ([`Secret`]) in the OS keyring (Secret Service on Linux,
+//! Keychain on macOS, Credential Manager on Windows) and nowhere else. Every call runs off the async runtime with a timeout: a locked
 //! keyring can block forever.
 
 use std::time::Duration;
 
+use crate::credential::Secret;
 use crate::error::{Error, Result};
 use crate::settings::ServerSettings;
 
@@ -78,12 +79,21 @@ async fn blocking<T: Send + 'static>(
 ) -> Result<T> {
     let task = tokio::task::spawn_blocking(f);
     match tokio::time::timeout(TIMEOUT, task).await {
-        Err(_) => Err(Error::Keyring(format!(
-            "the keyring did not answer within {} s while trying to {what} (is it locked?)",
-            TIMEOUT.as_secs()
-        ))),
-        Ok(Err(join)) => Err(Error::Keyring(format!("{what}: {join}"))),
-        Ok(Ok(Err(e))) => Err(Error::Keyring(format!("{what}: {}", describe(&e)))),
+        Err(_) => Err(Error::keyring(
+            format!(
+                "the keyring did not answer within {} s while trying to {what} (is it locked?)",
+                TIMEOUT.as_secs()
+            ),
+            None,
+        )),
+        Ok(Err(join)) => Err(Error::keyring(
+            format!("{what}: {join}"),
+            Some(Box::new(join)),
+        )),
+        Ok(Ok(Err(e))) => {
+            let detail = format!("{what}: {}", describe(&e));
+            Err(Error::keyring(detail, Some(Box::new(e))))
+        }
         Ok(Ok(Ok(v))) => Ok(v),
     }
 }
@@ -97,33 +107,37 @@ fn describe(e: &keyring::Error) -> String {
     }
 }
 
-pub async fn store(r: &SecretRef, password: &str) -> Result<()> {
+pub async fn store(r: &SecretRef, secret: &Secret) -> Result<()> {
     let user = r.user();
-    let password = password.to_string();
+    let password = secret.to_keyring()?;
     blocking("store the password", move || {
         keyring::Entry::new(SERVICE, &user)?.set_password(&password)
     })
     .await
 }
 
-/// The stored password, or `None` if there is none.
-pub async fn load(r: &SecretRef) -> Result<Option<String>> {
-    load_named(r.user()).await
+/// The stored secret, or `None` if there is none.
+pub async fn load(r: &SecretRef) -> Result<Option<Secret>> {
+    load_named(r.user())
+        .await?
+        .map(Secret::from_keyring)
+        .transpose()
 }
 
 /// The password of the account's saved server. An entry from before server-scoped names is
 /// moved to its new name on the way: it can only be the saved server's, since `load_saved`
 /// is called with the settings stored in SQLite, never with edited ones.
-pub async fn load_saved(r: &SecretRef) -> Result<Option<String>> {
+pub async fn load_saved(r: &SecretRef) -> Result<Option<Secret>> {
     if let Some(p) = load(r).await? {
         return Ok(Some(p));
     }
     let Some(p) = load_named(r.legacy_user()).await? else {
         return Ok(None);
     };
-    store(r, &p).await?;
+    let secret = Secret::from_keyring(p)?;
+    store(r, &secret).await?;
     delete_named(r.legacy_user()).await?;
-    Ok(Some(p))
+    Ok(Some(secret))
 }
 
 async fn load_named(user: String) -> Result<Option<String>> {

@@ -2,6 +2,7 @@
 //! verify the certificate or its pin, AUTH, and send. The login check stops after AUTH: no mail
 //! is sent. One of the two modules that open sockets.
 
+use crate::credential::Secret;
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
@@ -146,6 +147,7 @@ async fn connect(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<As
                             detail: format!(
                                 "the connection broke during the TLS handshake ({detail})"
                             ),
+                            source: None,
                         });
                     }
                     Err(match fp {
@@ -163,17 +165,27 @@ async fn connect(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> Result<As
     }
 }
 
-/// Connects and authenticates. The caller either quits (login check) or sends.
+/// Connects and authenticates (AUTH PLAIN or LOGIN with a password, XOAUTH2 with a token).
+/// The caller either quits (login check) or sends.
 async fn connect_and_auth(
     server: &ServerSettings,
-    password: &str,
+    secret: &Secret,
     trust: &Trust,
     timeouts: &Timeouts,
 ) -> Result<(AsyncSmtpConnection, Endpoint)> {
     let ep = endpoint(server);
     let mut conn = connect(&ep, trust, timeouts).await?;
-    let creds = Credentials::new(server.username.clone(), password.to_string());
-    let auth = conn.auth(&[Mechanism::Plain, Mechanism::Login], &creds);
+    let (creds, mechanisms): (Credentials, &[Mechanism]) = match secret {
+        Secret::Password(p) => (
+            Credentials::new(server.username.clone(), p.clone()),
+            &[Mechanism::Plain, Mechanism::Login],
+        ),
+        Secret::OAuth2(t) => (
+            Credentials::new(server.username.clone(), t.access_token.clone()),
+            &[Mechanism::Xoauth2],
+        ),
+    };
+    let auth = conn.auth(mechanisms, &creds);
     match tokio::time::timeout(timeouts.command, auth).await {
         Err(_) => Err(cannot_connect(
             &ep,
@@ -226,10 +238,19 @@ fn source_text(e: &lettre::transport::smtp::Error) -> String {
 }
 
 fn cannot_connect(ep: &Endpoint, detail: &str) -> Error {
-    Error::CannotConnect {
-        endpoint: ep.clone(),
-        detail: detail.into(),
+    Error::cannot_connect(ep, detail)
+}
+
+/// The I/O error somewhere in a chain of causes (lettre wraps the socket's).
+fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cause = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cause = c.source();
     }
+    None
 }
 
 fn connect_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
@@ -237,16 +258,18 @@ fn connect_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
     if e.status().is_some() || e.is_response() {
         return tls::protocol_error(ep, e.to_string());
     }
-    let detail = if detail.contains("Connection refused") {
+    let io_kind = io_cause(e).map(std::io::Error::kind);
+    let detail = if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
         "connection refused (nothing listens on that port)".to_string()
     } else if detail.contains("failed to lookup address") {
         "the server name was not found (DNS)".to_string()
     } else {
         detail
     };
-    Error::CannotConnect {
-        endpoint: ep.clone(),
-        detail,
+    let cause = io_kind.map(|kind| std::io::Error::new(kind, detail.clone()));
+    match cause {
+        Some(io) => Error::cannot_connect(ep, detail).because(io),
+        None => Error::cannot_connect(ep, detail),
     }
 }
 
@@ -264,11 +287,11 @@ pub(crate) async fn probe(ep: &Endpoint, trust: &Trust, timeouts: &Timeouts) -> 
 /// EHLO + AUTH, then QUIT. No mail is sent.
 pub async fn check_login(
     server: &ServerSettings,
-    password: &str,
+    secret: &Secret,
     trust: &Trust,
     timeouts: &Timeouts,
 ) -> Result<()> {
-    let (mut conn, _) = connect_and_auth(server, password, trust, timeouts).await?;
+    let (mut conn, _) = connect_and_auth(server, secret, trust, timeouts).await?;
     let _ = tokio::time::timeout(timeouts.command, conn.quit()).await;
     Ok(())
 }
@@ -276,13 +299,13 @@ pub async fn check_login(
 /// Sends one message (already formatted, RFC 5322) to the envelope's recipients.
 pub async fn send(
     server: &ServerSettings,
-    password: &str,
+    secret: &Secret,
     trust: &Trust,
     timeouts: &Timeouts,
     envelope: &Envelope,
     message: &[u8],
 ) -> Result<()> {
-    let (mut conn, ep) = connect_and_auth(server, password, trust, timeouts).await?;
+    let (mut conn, ep) = connect_and_auth(server, secret, trust, timeouts).await?;
     let sending = conn.send(envelope, message);
     let result = match tokio::time::timeout(timeouts.fetch, sending).await {
         Err(_) => Err(cannot_connect(

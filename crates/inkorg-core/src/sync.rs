@@ -8,6 +8,10 @@
 //! is missing locally (fetched: the older range of a first sync that was interrupted, by a
 //! crash, a cut connection or a kill, so nothing is lost for good). A changed UIDVALIDITY drops
 //! the folder's stored messages and syncs it again, so nothing is duplicated.
+//!
+//! Where the server offers QRESYNC (RFC 7162), the SELECT itself carries everything since the
+//! stored HIGHESTMODSEQ: the UIDs expunged (VANISHED) and the changed flags, so a resync with
+//! nothing new is one SELECT and one empty FETCH, and expunges need no `UID SEARCH ALL`.
 
 use futures::TryStreamExt;
 use serde::Serialize;
@@ -15,7 +19,7 @@ use std::collections::HashSet;
 
 use crate::error::{Endpoint, Result};
 use crate::events::{Event, Events};
-use crate::imap::{map_imap_error, Session};
+use crate::imap::{map_imap_error, FlagChange, Session};
 use crate::mime::{parse_headers, HeaderSummary};
 use crate::store::{FolderState, Inserted, NewMessage, Store};
 use crate::tls::{protocol_error, Timeouts};
@@ -77,7 +81,19 @@ pub(crate) struct FolderSync<'a> {
     pub account_id: i64,
     pub timeouts: &'a Timeouts,
     pub condstore: bool,
+    /// QRESYNC is ENABLEd on the session: one SELECT brings the changes since the last sync.
+    pub qresync: bool,
     pub events: &'a Events,
+}
+
+/// What SELECT said of the folder.
+struct Selected {
+    exists: u32,
+    uidvalidity: u32,
+    uidnext: Option<u32>,
+    highestmodseq: Option<u64>,
+    /// With QRESYNC: the UIDs expunged and the flags changed since the stored MODSEQ.
+    changes: Option<(Vec<u32>, Vec<FlagChange>)>,
 }
 
 impl FolderSync<'_> {
@@ -86,25 +102,6 @@ impl FolderSync<'_> {
         folder: &str,
         progress: &(dyn Fn(SyncProgress) + Sync),
     ) -> Result<SyncReport> {
-        let ep = self.endpoint.clone();
-        let select = async {
-            if self.condstore {
-                self.session.select_condstore(folder).await
-            } else {
-                self.session.select(folder).await
-            }
-        };
-        let mailbox = tokio::time::timeout(self.timeouts.command, select)
-            .await
-            .map_err(|_| protocol_error(&ep, format!("SELECT {folder} did not finish in time")))?
-            .map_err(|e| map_imap_error(&ep, e))?;
-        let uidvalidity = mailbox.uid_validity.unwrap_or(0);
-        let server_modseq = if self.condstore {
-            mailbox.highest_modseq
-        } else {
-            None
-        };
-
         let (account_id, name) = (self.account_id, folder.to_string());
         let folder_id = self
             .store
@@ -114,6 +111,9 @@ impl FolderSync<'_> {
             .store
             .call(move |db| db.folder_state(folder_id))
             .await?;
+        let mailbox = self.select(folder, &stored).await?;
+        let uidvalidity = mailbox.uidvalidity;
+        let server_modseq = mailbox.highestmodseq;
 
         let mut report = SyncReport {
             folder: folder.to_string(),
@@ -124,9 +124,8 @@ impl FolderSync<'_> {
                 .call(move |db| db.reset_folder(folder_id, uidvalidity))
                 .await?;
         }
-        let local: Vec<u32> = self.store.call(move |db| db.local_uids(folder_id)).await?;
-        let max_local = local.last().copied();
-        let stored = if local.is_empty() {
+        let (local_count, max_local) = self.store.read(move |db| db.uid_stats(folder_id)).await?;
+        let stored = if local_count == 0 {
             FolderState::default()
         } else {
             stored
@@ -140,14 +139,28 @@ impl FolderSync<'_> {
                     .await?;
             }
             Some(max) => {
-                report.new = self.fetch_new(folder, folder_id, max, progress).await?;
-                report.flags_changed = self
-                    .flag_changes(folder, folder_id, max, stored.highestmodseq, progress)
-                    .await?;
-                let local_count = local.len() as u32 + report.new;
+                if let Some((vanished, changed)) = mailbox.changes {
+                    report.expunged = self.remove(folder, folder_id, vanished).await?;
+                    let changed = changed.into_iter().filter(|c| c.0 <= max).collect();
+                    report.flags_changed = self.apply_flags(folder, folder_id, changed).await?;
+                    emit(
+                        progress,
+                        folder,
+                        SyncPhase::Flags,
+                        report.flags_changed,
+                        report.flags_changed,
+                    );
+                    report.new = self.fetch_new(folder, folder_id, max, progress).await?;
+                } else {
+                    report.new = self.fetch_new(folder, folder_id, max, progress).await?;
+                    report.flags_changed = self
+                        .flag_changes(folder, folder_id, max, stored.highestmodseq, progress)
+                        .await?;
+                }
+                let local_count = (local_count + report.new).saturating_sub(report.expunged);
                 if local_count != mailbox.exists {
                     let (gone, filled) = self.reconcile(folder, folder_id, progress).await?;
-                    report.expunged = gone;
+                    report.expunged += gone;
                     report.new += filled;
                 }
             }
@@ -155,10 +168,10 @@ impl FolderSync<'_> {
 
         let state = FolderState {
             uidvalidity: Some(uidvalidity),
-            uidnext: mailbox.uid_next,
+            uidnext: mailbox.uidnext,
             highestmodseq: server_modseq,
         };
-        report.uidnext = mailbox.uid_next;
+        report.uidnext = mailbox.uidnext;
         report.total = self
             .store
             .call(move |db| {
@@ -174,6 +187,95 @@ impl FolderSync<'_> {
             report.total,
         );
         Ok(report)
+    }
+
+    /// SELECT: with QRESYNC and a stored state, the changes since then come with it.
+    async fn select(&mut self, folder: &str, stored: &FolderState) -> Result<Selected> {
+        let ep = self.endpoint.clone();
+        if let (true, Some(uv), Some(modseq)) =
+            (self.qresync, stored.uidvalidity, stored.highestmodseq)
+        {
+            let q =
+                crate::imap::select_qresync(self.session, &ep, self.timeouts, folder, uv, modseq)
+                    .await?;
+            let same = q.uidvalidity == Some(uv);
+            return Ok(Selected {
+                exists: q.exists,
+                uidvalidity: q.uidvalidity.unwrap_or(0),
+                uidnext: q.uidnext,
+                highestmodseq: q.highestmodseq,
+                changes: same.then_some((q.vanished, q.changed)),
+            });
+        }
+        let select = async {
+            if self.condstore {
+                self.session.select_condstore(folder).await
+            } else {
+                self.session.select(folder).await
+            }
+        };
+        let mailbox = tokio::time::timeout(self.timeouts.command, select)
+            .await
+            .map_err(|_| protocol_error(&ep, format!("SELECT {folder} did not finish in time")))?
+            .map_err(|e| map_imap_error(&ep, e))?;
+        Ok(Selected {
+            exists: mailbox.exists,
+            uidvalidity: mailbox.uid_validity.unwrap_or(0),
+            uidnext: mailbox.uid_next,
+            highestmodseq: if self.condstore {
+                mailbox.highest_modseq
+            } else {
+                None
+            },
+            changes: None,
+        })
+    }
+
+    /// Takes the server's flags for these messages (a queued local change is kept until the
+    /// server has it) and says so.
+    async fn apply_flags(
+        &mut self,
+        folder: &str,
+        folder_id: i64,
+        changes: Vec<FlagChange>,
+    ) -> Result<u32> {
+        if changes.is_empty() {
+            return Ok(0);
+        }
+        let changed = self
+            .store
+            .call(move |db| db.update_flags(folder_id, &changes))
+            .await?;
+        let n = changed.len() as u32;
+        for c in changed {
+            self.events.emit(Event::Flags {
+                id: c.id,
+                folder: folder.to_string(),
+                seen: c.seen,
+                flagged: c.flagged,
+            });
+        }
+        Ok(n)
+    }
+
+    /// Removes messages the server expunged, and says so.
+    async fn remove(&mut self, folder: &str, folder_id: i64, uids: Vec<u32>) -> Result<u32> {
+        if uids.is_empty() {
+            return Ok(0);
+        }
+        let gone = self
+            .store
+            .call(move |db| db.delete_uids(folder_id, &uids))
+            .await?;
+        let removed = gone.len() as u32;
+        for (id, _) in gone {
+            self.events.emit(Event::Removed {
+                id,
+                folder: folder.to_string(),
+                moved_to: None,
+            });
+        }
+        Ok(removed)
     }
 
     fn query(&self) -> String {
@@ -230,8 +332,9 @@ impl FolderSync<'_> {
     }
 
     async fn join(&self, task: tokio::task::JoinHandle<Result<u32>>) -> Result<u32> {
-        task.await
-            .map_err(|e| protocol_error(self.endpoint, format!("storing headers: {e}")))?
+        task.await.map_err(|e| {
+            protocol_error(self.endpoint, format!("storing headers: {e}")).because(e)
+        })?
     }
 
     async fn fetch_new(
@@ -274,24 +377,12 @@ impl FolderSync<'_> {
         let fetches = self
             .raw_fetch(true, &format!("1:{max_local}"), &query)
             .await?;
-        let changes: Vec<(u32, Vec<String>, Option<u64>)> = fetches
+        let changes: Vec<FlagChange> = fetches
             .iter()
             .filter_map(|f| Some((f.uid?, flags_of(f), f.modseq)))
             .filter(|(uid, _, _)| *uid <= max_local)
             .collect();
-        let changed = self
-            .store
-            .call(move |db| db.update_flags(folder_id, &changes))
-            .await?;
-        let n = changed.len() as u32;
-        for c in changed {
-            self.events.emit(Event::Flags {
-                id: c.id,
-                folder: folder.to_string(),
-                seen: c.seen,
-                flagged: c.flagged,
-            });
-        }
+        let n = self.apply_flags(folder, folder_id, changes).await?;
         emit(progress, folder, SyncPhase::Flags, n, n);
         Ok(n)
     }
@@ -319,18 +410,7 @@ impl FolderSync<'_> {
         let gone: Vec<u32> = local.difference(&on_server).copied().collect();
         let mut missing: Vec<u32> = on_server.difference(&local).copied().collect();
         let max_before = local.iter().max().copied().unwrap_or(0);
-        let gone = self
-            .store
-            .call(move |db| db.delete_uids(folder_id, &gone))
-            .await?;
-        let removed = gone.len() as u32;
-        for (id, _) in gone {
-            self.events.emit(Event::Removed {
-                id,
-                folder: folder.to_string(),
-                moved_to: None,
-            });
-        }
+        let removed = self.remove(folder, folder_id, gone).await?;
         emit(progress, folder, SyncPhase::Expunges, removed, removed);
 
         missing.sort_unstable_by(|a, b| b.cmp(a));
@@ -412,7 +492,7 @@ impl FolderSync<'_> {
         let fetches = self.raw_fetch(uid, set, query).await?;
         tokio::task::spawn_blocking(move || decode(&fetches, above))
             .await
-            .map_err(|e| protocol_error(self.endpoint, format!("decoding headers: {e}")))
+            .map_err(|e| protocol_error(self.endpoint, format!("decoding headers: {e}")).because(e))
     }
 }
 

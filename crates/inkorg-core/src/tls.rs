@@ -147,10 +147,12 @@ pub(crate) async fn tcp_connect(ep: &Endpoint, timeouts: &Timeouts) -> Result<Tc
         Err(e) if e.kind() == io::ErrorKind::TimedOut => Err(Error::CannotConnect {
             endpoint: ep.clone(),
             detail: format!("no answer within {} s", timeouts.connect.as_secs()),
+            source: None,
         }),
         Err(e) => Err(Error::CannotConnect {
             endpoint: ep.clone(),
             detail: describe_io(&e),
+            source: None,
         }),
     }
 }
@@ -200,6 +202,7 @@ pub(crate) async fn handshake(
                     "the TLS handshake did not finish within {} s",
                     timeouts.connect.as_secs()
                 ),
+                source: None,
             }))
         }
         Ok(Err(e)) => {
@@ -235,6 +238,7 @@ pub(crate) fn protocol_error(ep: &Endpoint, detail: impl Into<String>) -> Error 
     Error::Protocol {
         endpoint: ep.clone(),
         detail: detail.into(),
+        source: None,
     }
 }
 

@@ -5,8 +5,8 @@
 
 mod common;
 
-use common::{assert_absent_under, openssl_fingerprint, servers};
-use inkorg_core::secrets::{self, Role, SecretRef};
+use common::{assert_absent_under, openssl_fingerprint, servers, Servers};
+use inkorg_core::inspect::{self as secrets, Role, SecretRef};
 use inkorg_core::{
     AccountSettings, Credentials, Engine, Error, ErrorKind, OutgoingMessage, Security,
 };
@@ -180,13 +180,30 @@ async fn missing_starttls_is_refused_and_the_server_never_receives_a_login() {
 #[tokio::test]
 async fn a_thousand_messages_sync_with_swedish_subjects_and_later_changes_apply_exactly() {
     let Some(srv) = servers() else { return };
-    srv.ctl(&["reset", "carol"]);
-    srv.ctl(&["seed", "carol", "1000"]);
+    // Dovecot offers QRESYNC: the changes come with the SELECT (VANISHED, changed flags).
+    a_thousand_messages_and_later_changes(&srv, "carol", srv.port("IMAP_PORT")).await;
+}
+
+#[tokio::test]
+async fn a_server_with_condstore_but_no_qresync_gets_the_same_changes() {
+    let Some(srv) = servers() else { return };
+    // CHANGEDSINCE for the flags, UID SEARCH for the expunges.
+    a_thousand_messages_and_later_changes(&srv, "pia", srv.port("IMAP_CONDSTORE_PORT")).await;
+}
+
+async fn a_thousand_messages_and_later_changes(srv: &Servers, carol: &str, port: u16) {
+    srv.ctl(&["reset", carol]);
+    srv.ctl(&["seed", carol, "1000"]);
     let dir = tempfile::tempdir().unwrap();
     let e = engine(dir.path()).await;
-    e.login(&srv.settings("carol"), &srv.creds(), &[])
-        .await
-        .unwrap();
+    let settings = srv.settings_with(
+        carol,
+        port,
+        Security::Tls,
+        srv.port("SMTP_PORT"),
+        Security::Starttls,
+    );
+    e.login(&settings, &srv.creds(), &[]).await.unwrap();
 
     let progress = std::sync::Mutex::new(Vec::new());
     let r = e
@@ -202,7 +219,7 @@ async fn a_thousand_messages_sync_with_swedish_subjects_and_later_changes_apply_
 
     let list = e.list("INBOX", 5000, 0).await.unwrap();
     assert_eq!(list.len(), 1000);
-    let expected = srv.expected_subjects("carol");
+    let expected = srv.expected_subjects(carol);
     assert_eq!(expected.len(), 1000, "the seed manifest ran");
     for m in &list {
         let id = m.message_id.as_deref().expect("message id");
@@ -224,9 +241,9 @@ async fn a_thousand_messages_sync_with_swedish_subjects_and_later_changes_apply_
     let flag: Vec<String> = uids[100..105].iter().map(u32::to_string).collect();
     let gone: Vec<u32> = uids[200..203].to_vec();
     let gone_set: Vec<String> = gone.iter().map(u32::to_string).collect();
-    srv.ctl(&["seed", "carol", "10"]);
-    srv.ctl(&["flag", "carol", &flag.join(","), "\\Answered"]);
-    srv.ctl(&["expunge", "carol", &gone_set.join(",")]);
+    srv.ctl(&["seed", carol, "10"]);
+    srv.ctl(&["flag", carol, &flag.join(","), "\\Answered"]);
+    srv.ctl(&["expunge", carol, &gone_set.join(",")]);
 
     let r = e.sync(|_| {}).await.unwrap();
     assert_eq!(
@@ -249,7 +266,7 @@ async fn a_thousand_messages_sync_with_swedish_subjects_and_later_changes_apply_
             m.uid
         );
     }
-    let expected = srv.expected_subjects("carol");
+    let expected = srv.expected_subjects(carol);
     let newest = &list[0];
     assert_eq!(
         Some(&newest.subject),
@@ -484,7 +501,7 @@ async fn removing_the_account_stops_a_running_sync() {
 }
 
 fn rusqlite_count(dir: &Path) -> (i64, i64, i64) {
-    let db = rusqlite::Connection::open(inkorg_core::store::db_path(dir)).unwrap();
+    let db = rusqlite::Connection::open(inkorg_core::inspect::db_path(dir)).unwrap();
     db.query_row(
         "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM folders),
                 (SELECT count(*) FROM messages)",

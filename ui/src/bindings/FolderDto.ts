@@ -17,4 +17,8 @@ delimiter?: string, total: number, unread: number,
 /**
  * Seconds since the epoch.
  */
-lastSync?: number, };
+lastSync?: number, 
+/**
+ * The person follows it (synced, in the folder pane); Email options, Folders.
+ */
+subscribed: boolean, };

@@ -4,4 +4,4 @@ import type { LanguageDto } from "./LanguageDto";
 /**
  * Email options, tab General.
  */
-export type PreferencesDto = { signature: string, signatureInNew: boolean, signatureInReplies: boolean, fontFamily: string, fontSize: number, fontColor: string, saveSentCopy: boolean, showInlineImages: boolean, markReadInPreview: boolean, language: LanguageDto, };
+export type PreferencesDto = { signature: string, signatureInNew: boolean, signatureInReplies: boolean, fontFamily: string, fontSize: number, fontColor: string, saveSentCopy: boolean, showInlineImages: boolean, markReadInPreview: boolean, notifyNewMail: boolean, language: LanguageDto, };

@@ -668,6 +668,8 @@ async fn sign_in(
         }
     }
     names.truncate(2);
+    let secret = crate::credential::Secret::password(password);
+    let secret = &secret;
     let mut attempts = FuturesUnordered::new();
     for (i, name) in names.into_iter().enumerate() {
         let attempt = ServerSettings {
@@ -679,14 +681,14 @@ async fn sign_in(
                 tokio::time::sleep(SECOND_NAME_HEAD_START).await;
             }
             let result = match protocol {
-                Protocol::Imap => match imap::login(&attempt, password, trust, &timeouts).await {
+                Protocol::Imap => match imap::login(&attempt, secret, trust, &timeouts).await {
                     Ok(mut session) => {
                         let _ = tokio::time::timeout(timeouts.command, session.logout()).await;
                         Ok(())
                     }
                     Err(e) => Err(e),
                 },
-                Protocol::Smtp => smtp::check_login(&attempt, password, trust, &timeouts).await,
+                Protocol::Smtp => smtp::check_login(&attempt, secret, trust, &timeouts).await,
             };
             (i, attempt, result)
         });

@@ -45,7 +45,7 @@ impl Engine {
                     // Stopped, or there is no account (nothing to run for).
                     Ok(_) => return,
                     Err(panic) => {
-                        let error = Error::Storage(format!("the account loop failed: {panic}"));
+                        let error = Error::storage(format!("the account loop failed: {panic}"));
                         ctx.events.emit(Event::Health(Health::Offline {
                             retry_in_s: pause.as_secs(),
                             error: (&error).into(),
@@ -102,6 +102,38 @@ impl Engine {
         self.runner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Follows a folder (synced, in the folder pane) or stops following it (Email options,
+    /// Folders). Inbox and Sent are always followed. The server is told by the loop. Returns
+    /// whether anything changed.
+    pub async fn set_subscribed(&self, folder: &str, on: bool) -> Result<bool> {
+        let f = self.folder_named(folder).await?;
+        if !on && matches!(f.role, Some(Role::Inbox | Role::Sent)) {
+            return Err(Error::invalid(
+                "folder",
+                format!(
+                    "{} is always followed (Inbox and Sent cannot be turned off)",
+                    f.display_name
+                ),
+            ));
+        }
+        let account_id = self.ctx.account().await?.id;
+        let name = f.name.clone();
+        let changed = self
+            .ctx
+            .store
+            .call(move |db| db.set_subscribed(account_id, &name, on))
+            .await?;
+        if changed {
+            self.ctx.events.emit(Event::Folders);
+            if on {
+                self.open_folder(&f.name);
+            } else {
+                self.ctx.wake.notify_one();
+            }
+        }
+        Ok(changed)
     }
 
     /// One message by its local id.

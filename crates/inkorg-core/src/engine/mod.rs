@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
+use crate::credential::Secret;
 use crate::detect::{self, DetectConfig, Detection, Stage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{Event, Events};
@@ -155,8 +156,8 @@ impl Ctx {
             .ok_or(Error::NotLoggedIn)
     }
 
-    /// The saved password of the stored account's server for `role`.
-    pub async fn password(&self, settings: &AccountSettings, role: Role) -> Result<String> {
+    /// What signs in to the stored account's server for `role` (its password or token).
+    pub async fn credential(&self, settings: &AccountSettings, role: Role) -> Result<Secret> {
         let (email, server) = match role {
             Role::Imap => (&settings.email, &settings.imap),
             Role::Smtp => (&settings.email, &settings.smtp),
@@ -164,9 +165,12 @@ impl Ctx {
         secrets::load_saved(&SecretRef::new(&self.profile, email, role, server))
             .await?
             .ok_or_else(|| {
-                Error::Keyring(format!(
-                    "no password for {email} in the keyring; log in again"
-                ))
+                Error::keyring(
+                    format!(
+                        "no password or sign-in token for {email} in the keyring; log in again"
+                    ),
+                    None,
+                )
             })
     }
 }
@@ -374,12 +378,12 @@ impl Engine {
         let smtp_trust = self
             .trust_for(&settings, &settings.smtp.host, settings.smtp.port)
             .await?;
+        let (imap_secret, smtp_secret) = (
+            Secret::password(&creds.imap_password),
+            Secret::password(creds.smtp()),
+        );
         let imap_check = with_consent(imap_trust, &accepted, |trust| {
-            let (s, pw, t) = (
-                &settings.imap,
-                creds.imap_password.as_str(),
-                self.ctx.timeouts,
-            );
+            let (s, pw, t) = (&settings.imap, &imap_secret, self.ctx.timeouts);
             async move {
                 let mut session = imap::login(s, pw, &trust, &t).await?;
                 let _ = tokio::time::timeout(t.command, session.logout()).await;
@@ -387,7 +391,7 @@ impl Engine {
             }
         });
         let smtp_check = with_consent(smtp_trust, &accepted, |trust| {
-            let (s, pw, t) = (&settings.smtp, creds.smtp(), self.ctx.timeouts);
+            let (s, pw, t) = (&settings.smtp, &smtp_secret, self.ctx.timeouts);
             async move { smtp::check_login(s, pw, &trust, &t).await }
         });
         let (imap_result, smtp_result) = tokio::join!(imap_check, smtp_check);
@@ -448,11 +452,11 @@ impl Engine {
                 if !imap_same {
                     return Err(type_again("saved_password", "incoming"));
                 }
-                creds.imap_password = self.password(old, Role::Imap).await?;
+                creds.imap_password = self.saved_password(old, Role::Imap).await?;
             }
             if creds.smtp_password.is_none() {
                 if stored.smtp_own_password && smtp_same {
-                    creds.smtp_password = Some(self.password(old, Role::Smtp).await?);
+                    creds.smtp_password = Some(self.saved_password(old, Role::Smtp).await?);
                 } else if !smtp_same && (typed.imap_password.is_empty() || stored.smtp_own_password)
                 {
                     // The outgoing password would be a saved one, for another server.
@@ -491,9 +495,9 @@ impl Engine {
             (smtp_ref.clone(), secrets::load(&smtp_ref).await?),
         ];
         let written = async {
-            secrets::store(&imap_ref, &creds.imap_password).await?;
+            secrets::store(&imap_ref, &Secret::password(&creds.imap_password)).await?;
             if own_smtp {
-                secrets::store(&smtp_ref, creds.smtp()).await
+                secrets::store(&smtp_ref, &Secret::password(creds.smtp())).await
             } else {
                 secrets::delete(&smtp_ref).await
             }
@@ -558,8 +562,21 @@ impl Engine {
         self.ctx.account().await
     }
 
-    async fn password(&self, settings: &AccountSettings, role: Role) -> Result<String> {
-        self.ctx.password(settings, role).await
+    async fn credential(&self, settings: &AccountSettings, role: Role) -> Result<Secret> {
+        self.ctx.credential(settings, role).await
+    }
+
+    /// The saved password for an edit that keeps it. An account that signs in through its
+    /// provider (OAuth2) has none to keep.
+    async fn saved_password(&self, settings: &AccountSettings, role: Role) -> Result<String> {
+        match self.credential(settings, role).await? {
+            Secret::Password(p) => Ok(p),
+            Secret::OAuth2(_) => Err(Error::invalid(
+                "saved_password",
+                "this account signs in through its provider, not with a password: type a password \
+                 to switch it to one",
+            )),
+        }
     }
 
     /// Syncs the folder list and every folder's headers, INBOX first, once. Progress goes to
@@ -580,7 +597,7 @@ impl Engine {
         let account = self.account().await?;
         let s = &account.settings;
         s.check_plaintext()?;
-        let password = self.password(s, Role::Imap).await?;
+        let secret = self.credential(s, Role::Imap).await?;
         progress(SyncProgress {
             folder: "INBOX".into(),
             phase: SyncPhase::Connecting,
@@ -588,12 +605,10 @@ impl Engine {
             total: 0,
         });
         let trust = self.trust_for(s, &s.imap.host, s.imap.port).await?;
-        let mut session = imap::login(&s.imap, &password, &trust, &self.ctx.timeouts).await?;
-        drop(password);
+        let mut session = imap::login(&s.imap, &secret, &trust, &self.ctx.timeouts).await?;
+        drop(secret);
         let ep = imap::endpoint(&s.imap);
-        let condstore = imap::session_caps(&mut session, &ep, &self.ctx.timeouts)
-            .await?
-            .condstore;
+        let caps = imap::session_caps(&mut session, &ep, &self.ctx.timeouts).await?;
 
         progress(SyncProgress {
             folder: "INBOX".into(),
@@ -615,7 +630,7 @@ impl Engine {
             .read(move |db| db.folders(account_id))
             .await?
             .into_iter()
-            .filter(|f| f.selectable && !f.name.eq_ignore_ascii_case("INBOX"))
+            .filter(|f| f.selectable && f.subscribed && !f.name.eq_ignore_ascii_case("INBOX"))
             .map(|f| f.name)
             .collect();
         let mut job = FolderSync {
@@ -624,7 +639,8 @@ impl Engine {
             store: &self.ctx.store,
             account_id,
             timeouts: &self.ctx.timeouts,
-            condstore,
+            condstore: caps.condstore,
+            qresync: caps.qresync,
             events: &self.ctx.events,
         };
         let mut report = job.run("INBOX", progress).await?;
@@ -701,7 +717,7 @@ impl Engine {
         } else {
             Role::Imap
         };
-        let password = self.password(s, role).await?;
+        let secret = self.credential(s, role).await?;
         let from: Mailbox = format!("{} <{}>", s.display_name, s.email)
             .parse()
             .or_else(|_| s.email.parse())
@@ -729,7 +745,7 @@ impl Engine {
         let trust = self.trust_for(s, &s.smtp.host, s.smtp.port).await?;
         smtp::send(
             &s.smtp,
-            &password,
+            &secret,
             &trust,
             &self.ctx.timeouts,
             email.envelope(),
@@ -773,7 +789,8 @@ impl Engine {
 
     pub async fn set_preferences(&self, prefs: Preferences) -> Result<Preferences> {
         let prefs = prefs.validated()?;
-        let json = serde_json::to_string(&prefs).map_err(Error::storage)?;
+        let json = serde_json::to_string(&prefs)
+            .map_err(|e| Error::storage_because("encoding Email options", e))?;
         self.ctx
             .store
             .call(move |db| db.set_preference(GENERAL, &json))

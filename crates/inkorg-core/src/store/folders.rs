@@ -57,7 +57,7 @@ impl Db {
                     f.highestmodseq, f.last_sync,
                     (SELECT count(*) FROM messages m WHERE m.folder_id = f.id),
                     (SELECT count(*) FROM messages m WHERE m.folder_id = f.id AND m.seen = 0),
-                    f.delimiter
+                    f.delimiter, f.subscribed
              FROM folders f WHERE f.account_id = ?1
              ORDER BY f.name <> 'INBOX', f.name",
         )?;
@@ -79,9 +79,41 @@ impl Db {
                 last_sync: r.get(7)?,
                 total: r.get(8)?,
                 unread: r.get(9)?,
+                subscribed: r.get(11)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Follows a folder or stops following it; the server is told by the account loop.
+    /// Returns whether anything changed.
+    pub fn set_subscribed(&mut self, account_id: i64, name: &str, on: bool) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE folders SET subscribed = ?3, subscription_pending = 1
+             WHERE account_id = ?1 AND name = ?2 AND subscribed <> ?3",
+            params![account_id, name, on],
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Subscription changes the server has not been told yet: (folder, subscribed).
+    pub fn pending_subscriptions(&self, account_id: i64) -> Result<Vec<(String, bool)>> {
+        let mut st = self.conn.prepare(
+            "SELECT name, subscribed FROM folders
+             WHERE account_id = ?1 AND subscription_pending = 1 ORDER BY name",
+        )?;
+        let rows = st.query_map(params![account_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The server has the subscription as it was when sent (a change made since stays pending).
+    pub fn subscription_sent(&mut self, account_id: i64, name: &str, on: bool) -> Result<()> {
+        self.conn.execute(
+            "UPDATE folders SET subscription_pending = 0
+             WHERE account_id = ?1 AND name = ?2 AND subscribed = ?3",
+            params![account_id, name, on],
+        )?;
+        Ok(())
     }
 
     pub fn folder_state(&self, folder_id: i64) -> Result<FolderState> {

@@ -22,7 +22,7 @@ mod folders;
 mod messages;
 
 pub use actions::{ActionKind, PendingAction, Relocated};
-pub use messages::{FlagsChanged, Inserted};
+pub use messages::Inserted;
 
 /// The migrations, in order. Entry N takes the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_personal.sql"),
     include_str!("migrations/0003_plaintext_consent.sql"),
     include_str!("migrations/0004_actions.sql"),
+    include_str!("migrations/0005_subscriptions.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -67,6 +68,8 @@ pub struct FolderInfo {
     pub last_sync: Option<i64>,
     pub total: u32,
     pub unread: u32,
+    /// The person follows it: it is synced and in the folder pane.
+    pub subscribed: bool,
 }
 
 /// One message in a list, newest first.
@@ -132,7 +135,7 @@ impl Db {
             create_private_dir(dir)?;
         }
         let conn = Connection::open(path)
-            .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
+            .map_err(|e| Error::storage_because(format!("cannot open {}", path.display()), e))?;
         Self::init(conn)
     }
 
@@ -143,7 +146,7 @@ impl Db {
             path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| Error::Storage(format!("cannot open {}: {e}", path.display())))?;
+        .map_err(|e| Error::storage_because(format!("cannot open {}", path.display()), e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Ok(Db { conn })
     }
@@ -156,6 +159,7 @@ impl Db {
             .pragma_query_value(None, "data_version", |r| r.get(0))?)
     }
 
+    #[cfg(test)]
     pub fn open_in_memory() -> Result<Db> {
         Self::init(Connection::open_in_memory()?)
     }
@@ -179,7 +183,7 @@ impl Db {
     fn migrate(&mut self) -> Result<()> {
         let current = self.schema_version()?;
         if current > SCHEMA_VERSION {
-            return Err(Error::Storage(format!(
+            return Err(Error::storage(format!(
                 "the database has schema version {current}, made by a newer Inkorg than this one \
                  (which knows up to {SCHEMA_VERSION}); nothing was changed"
             )));
@@ -188,7 +192,7 @@ impl Db {
             let version = i as i64 + 1;
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)
-                .map_err(|e| Error::Storage(format!("migration {version} failed: {e}")))?;
+                .map_err(|e| Error::storage_because(format!("migration {version} failed"), e))?;
             tx.pragma_update(None, "user_version", version)?;
             tx.commit()?;
         }
@@ -251,7 +255,7 @@ fn random_id() -> String {
 /// Creates the data directory readable by the owner only.
 pub fn create_private_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Error::storage_because(format!("cannot create {}", dir.display()), e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -281,7 +285,7 @@ impl Store {
             Ok::<_, Error>((db, readers))
         })
         .await
-        .map_err(Error::storage)??;
+        .map_err(|e| Error::storage_because("opening the database", e))??;
         Ok(Store {
             db: Arc::new(Mutex::new(db)),
             readers: Arc::new(readers),
@@ -301,7 +305,7 @@ impl Store {
             f(&mut guard)
         })
         .await
-        .map_err(Error::storage)?
+        .map_err(|e| Error::storage_because("a database write", e))?
     }
 
     /// The writer connection's `data_version`: changes when another process commits.
@@ -327,7 +331,7 @@ impl Store {
             f(&guard)
         })
         .await
-        .map_err(Error::storage)?
+        .map_err(|e| Error::storage_because("a database read", e))?
     }
 }
 

@@ -181,7 +181,9 @@ fn flag_changes_expunges_and_a_new_uidvalidity_apply() {
     assert_eq!(changed.len(), 1, "an unchanged flag set is not counted");
     assert_eq!(db.delete_uids(f, &[4, 5, 99]).unwrap().len(), 2);
     assert_eq!(db.local_uids(f).unwrap(), vec![1, 2, 3]);
+    assert_eq!(db.uid_stats(f).unwrap(), (3, Some(3)));
     db.reset_folder(f, 777).unwrap();
+    assert_eq!(db.uid_stats(f).unwrap(), (0, None));
     assert_eq!(db.count(f).unwrap(), 0);
     assert_eq!(db.folder_state(f).unwrap().uidvalidity, Some(777));
 }
@@ -309,6 +311,11 @@ fn a_moved_message_keeps_its_id_and_is_not_fetched_back_where_it_was() {
     // INBOX still has UID 3 on the server until replay: the store counts it as there, and
     // a sync that sees it does not bring it back.
     assert_eq!(db.local_uids(inbox).unwrap(), vec![1, 2, 3]);
+    assert_eq!(
+        db.uid_stats(inbox).unwrap(),
+        (3, Some(3)),
+        "counted the same way"
+    );
     let again = db.insert_messages(inbox, &[msg(3, 3, "m3", &[])]).unwrap();
     assert!(again.is_empty());
     assert_eq!(db.count(inbox).unwrap(), 2);
