@@ -28,6 +28,7 @@ fn main() {
             "archive_messages",
             "list_queue",
             "set_folder_subscribed",
+            "get_health",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

@@ -5,7 +5,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 
 use crate::dto::{
-    AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto,
+    AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto, HealthDto,
     LoginRequest, MarkDto, MessageDto, PreferencesDto, QueuedActionDto,
 };
 use crate::AppState;
@@ -226,6 +226,13 @@ pub async fn sync_now(state: State<'_, AppState>, folder: String) -> Result<()> 
     state.engine.open_folder(&folder);
     state.engine.retry_now();
     Ok(())
+}
+
+/// The account loop's health as last said (null before it first said anything): the status
+/// line of a window that opened after the event.
+#[tauri::command]
+pub async fn get_health(state: State<'_, AppState>) -> Result<Option<HealthDto>> {
+    Ok(state.engine.health().map(Into::into))
 }
 
 /// Email options, Folders: follow a folder or stop following it (Inbox and Sent always on).

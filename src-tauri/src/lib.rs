@@ -162,6 +162,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::archive_messages,
             commands::list_queue,
             commands::set_folder_subscribed,
+            commands::get_health,
         ])
 }
 

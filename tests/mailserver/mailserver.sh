@@ -15,6 +15,7 @@
 #   mailserver.sh flat-rename USER OLD NEW  rename INBOX.OLD to INBOX.NEW there
 #   mailserver.sh kick USER          close USER's IMAP sessions (as a provider does after a password change)
 #   mailserver.sh subscribed USER [INST]   the folders USER is subscribed to, one per line
+#   mailserver.sh oauth2-token USER  issue an OAuth2 access token for USER (printed)
 #   mailserver.sh stop
 #
 # What runs (all loopback, high ports, so nothing clashes with a system mail server):
@@ -25,6 +26,8 @@
 #                       as the delimiter, no SPECIAL-USE, no CONDSTORE/QRESYNC, no MOVE
 #   Dovecot "condstore" IMAPS 14993 like main but without QRESYNC (CONDSTORE only), as many
 #                       servers are: resync by CHANGEDSINCE and UID SEARCH
+#   OAuth2 issuer       127.0.0.1:10880, token introspection for the main Dovecot, which also
+#                       takes SASL XOAUTH2 and OAUTHBEARER (oauth2_issuer.py)
 #   Postfix             submission with STARTTLS 10587, SMTPS 10465; SASL through Dovecot;
 #                       delivers to @inkorg.test over LMTP into Dovecot and nowhere else
 #   Dovecot "sim"       the simulated internet's mail hosts (run as root, standard ports):
@@ -42,13 +45,13 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAUL
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
 # alice and bob are for people and demos; the others give each test its own mailbox.
-USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia bench e2e)
+USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia rut bench e2e)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail
 IMAPS_PORT=10993 IMAP_PORT=10143 LMTP_PORT=10024 AUTH_PORT=10444
 UNTRUSTED_PORT=11993 PLAIN_PORT=12143 FLAT_PORT=13993 CONDSTORE_PORT=14993
-SUBMISSION_PORT=10587 SMTPS_PORT=10465
+SUBMISSION_PORT=10587 SMTPS_PORT=10465 OAUTH2_PORT=10880
 # The simulated internet (tests/simnet): its mail hosts resolve to these loopback addresses.
 SIM_ADDR=127.0.2.1 SIM_TRAP=127.0.2.99
 SIM_DOMAINS=(gmail.com autoconf.test wellknown.test ispdb.test mxgoogle.test mxhost.test srv.test
@@ -219,7 +222,8 @@ $( [ "$ssl" = no ] || printf 'ssl_cert = <%s\nssl_key = <%s\nssl_min_protocol = 
   "$ROOT/tls/${cert}chain.pem" "$ROOT/tls/${cert}key.pem")
 # Plaintext LOGIN is allowed so the "plain" instance can prove the client never sends it.
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login$( [ "$name" = main ] && echo " xoauth2 oauthbearer")
+$( [ "$name" = main ] && printf 'passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = %s\n}\n' "$ROOT/dovecot-oauth2.conf.ext")
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%u $ROOT/users
@@ -237,6 +241,13 @@ EOF
 }
 
 write_dovecot() {
+  cat >"$ROOT/dovecot-oauth2.conf.ext" <<EOF
+# The test OAuth2 issuer (oauth2_issuer.py) says whether a token is good and for whom.
+introspection_mode = post
+introspection_url = http://127.0.0.1:$OAUTH2_PORT/introspect
+username_attribute = username
+force_introspection = yes
+EOF
   dovecot_conf main "" yes "  inet_listener imap {
     address = 127.0.0.1
     port = $IMAP_PORT
@@ -420,6 +431,8 @@ wait_port() {
 
 stop() {
   local name
+  [ -f "$ROOT/oauth2.pid" ] && kill "$(cat "$ROOT/oauth2.pid")" 2>/dev/null || true
+  rm -f "$ROOT/oauth2.pid"
   for name in main untrusted plain flat condstore; do
     [ -f "$ROOT/dovecot-$name/dovecot.conf" ] &&
       as_mail doveadm -c "$ROOT/dovecot-$name/dovecot.conf" stop 2>/dev/null || true
@@ -455,6 +468,11 @@ start() {
   fi
   wait_port $IMAPS_PORT "Dovecot (main)"
   wait_port $AUTH_PORT "Dovecot auth"
+  touch "$ROOT/oauth2-tokens" "$ROOT/oauth2.log"
+  nohup python3 "$HERE/oauth2_issuer.py" "$OAUTH2_PORT" "$ROOT/oauth2-tokens" "$ROOT/oauth2.log" \
+    >/dev/null 2>&1 &
+  echo $! >"$ROOT/oauth2.pid"
+  wait_port $OAUTH2_PORT "OAuth2 issuer"
   wait_port $UNTRUSTED_PORT "Dovecot (untrusted)"
   wait_port $PLAIN_PORT "Dovecot (plain)"
   wait_port $FLAT_PORT "Dovecot (flat: INBOX. and '.', no SPECIAL-USE, CONDSTORE or MOVE)"
@@ -590,6 +608,14 @@ dump() {
     tail -n +2 | sort
 }
 
+oauth2_token() {
+  local user token
+  user=$(user_of "${1:?usage: oauth2-token USER}")
+  token="ya29.test-$(head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')"
+  printf '%s\t%s\n' "$token" "$user" >>"$ROOT/oauth2-tokens"
+  echo "$token"
+}
+
 subscribed() {
   local user
   user=$(user_of "${1:?usage: subscribed USER [INSTANCE]}")
@@ -617,6 +643,7 @@ case "${1:-}" in
   dump) shift; dump "$@" ;;
   kick) shift; kick "$@" ;;
   subscribed) shift; subscribed "$@" ;;
+  oauth2-token) shift; oauth2_token "$@" ;;
   flat-folders) shift; flat_folders "$@" ;;
   flat-rename) shift; flat_rename "$@" ;;
   env) env_lines ;;

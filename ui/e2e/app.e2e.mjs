@@ -564,6 +564,13 @@ test(`${lang}: an unknown domain opens Advanced settings with the reason; Save o
     assert.equal(await text('#tab-general'), s('options.general'));
     assert.equal(await text('#tab-account'), s('options.account'));
     await shot('21-email-options');
+    // The Folders tab: what is followed; Inbox and Sent always are.
+    await click('#tab-folders');
+    const inboxBox = await wait('[data-subscribe="INBOX"]');
+    assert.equal(await inboxBox.getAttribute('disabled'), 'true', 'Inbox cannot be turned off');
+    assert.equal(await text('#tab-folders'), s('options.folders'));
+    await shot('21b-email-options-folders');
+    await click('#tab-general');
     // The General tab overrides the system language at once, and back.
     const other = lang === 'sv' ? 'en' : 'sv';
     const O = JSON.parse(readFileSync(new URL(`../src/locales/${other}.json`, import.meta.url), 'utf8'));

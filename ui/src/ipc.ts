@@ -82,6 +82,8 @@ export const api = {
   remove: (ids: number[], forGood: boolean) => call<number>('delete_messages', { ids, forGood }),
   archive: (ids: number[]) => call<number>('archive_messages', { ids }),
   listQueue: () => call<QueuedActionDto[]>('list_queue'),
+  /** The loop's health as last said (null before it said anything). */
+  getHealth: () => call<HealthDto | null>('get_health'),
   /** Email options, Folders: follow a folder or stop following it. */
   setFolderSubscribed: (folder: string, on: boolean) => call<boolean>('set_folder_subscribed', { folder, on }),
   getPreferences: () => call<PreferencesDto>('get_preferences'),

@@ -142,18 +142,35 @@ impl From<&Error> for ErrorInfo {
 #[derive(Clone)]
 pub(crate) struct Events {
     tx: broadcast::Sender<Event>,
+    /// The last health said, for a window that starts listening later.
+    health: std::sync::Arc<std::sync::Mutex<Option<Health>>>,
 }
 
 impl Events {
     pub fn new() -> Events {
         Events {
             tx: broadcast::channel(CAPACITY).0,
+            health: Default::default(),
         }
     }
 
     pub fn emit(&self, event: Event) {
+        if let Event::Health(h) = &event {
+            *self
+                .health
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(h.clone());
+        }
         // No listener is not an error: the CLI's one-shot commands have none.
         let _ = self.tx.send(event);
+    }
+
+    /// The account loop's health as last said (None: no loop has run in this process).
+    pub fn health(&self) -> Option<Health> {
+        self.health
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {

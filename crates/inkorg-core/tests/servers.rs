@@ -630,3 +630,55 @@ async fn a_password_saved_before_server_scoped_names_keeps_working() {
     ));
     e.logout().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_oauth2_token_signs_in_to_imap_and_smtp_and_only_the_keyring_keeps_it() {
+    let Some(srv) = servers() else { return };
+    srv.ctl(&["reset", "rut"]);
+    srv.ctl(&["seed", "rut", "5"]);
+    let out = std::process::Command::new("bash")
+        .arg(common::script())
+        .args(["oauth2-token", "rut"])
+        .output()
+        .unwrap();
+    let access = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(access.starts_with("ya29."), "{access}");
+    let token = |access: &str| inkorg_core::OAuth2Token {
+        access_token: access.to_string(),
+        refresh_token: Some("1//refresh-rut".into()),
+        expires_at: None,
+        issuer: "test".into(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let e = engine(dir.path()).await;
+    let settings = srv.settings("rut");
+
+    // A token the issuer does not know is refused like a wrong password, and nothing is saved.
+    let refused = e
+        .login_oauth2(&settings, token("ya29.unknown"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::WrongCredentials, "{refused}");
+    assert!(!keyring_has(&e, &settings).await);
+
+    // The good one: XOAUTH2 to Dovecot and (through its auth service) to Postfix.
+    e.login_oauth2(&settings, token(&access)).await.unwrap();
+    let s = settings.validated().unwrap();
+    let r = SecretRef::new(e.profile(), &s.email, Role::Imap, &s.imap);
+    match secrets::load(&r).await.unwrap() {
+        Some(inkorg_core::Secret::OAuth2(t)) => assert_eq!(t.access_token, access),
+        other => panic!("the keyring should hold the token, not {other:?}"),
+    }
+    let r = e.sync(|_| {}).await.unwrap();
+    assert_eq!(r.total, 5, "synced over a session opened with the token");
+    e.send(&OutgoingMessage {
+        to: vec!["rut@inkorg.test".into()],
+        cc: vec![],
+        subject: "Skickat med token".into(),
+        body: "Hej!\n".into(),
+    })
+    .await
+    .unwrap();
+    assert_absent_under(dir.path(), &access);
+    assert_absent_under(dir.path(), "1//refresh-rut");
+}

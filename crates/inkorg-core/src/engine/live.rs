@@ -22,6 +22,11 @@ pub enum Mark {
 }
 
 impl Engine {
+    /// The loop's health as it last said it: what a window that opens later shows at once.
+    pub fn health(&self) -> Option<Health> {
+        self.ctx.events.health()
+    }
+
     /// Every event from now on (new mail, flags, removals, folders, health, queue).
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.ctx.events.subscribe()

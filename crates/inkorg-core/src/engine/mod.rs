@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-use crate::credential::Secret;
+use crate::credential::{OAuth2Token, Secret};
 use crate::detect::{self, DetectConfig, Detection, Stage};
 use crate::error::{Error, ErrorKind, Result};
 use crate::events::{Event, Events};
@@ -367,6 +367,19 @@ impl Engine {
         creds: &Credentials,
         accepted: &[String],
     ) -> Result<LoginOutcome> {
+        let imap = Secret::password(&creds.imap_password);
+        let smtp = Secret::password(creds.smtp());
+        self.verify_secrets(settings, &imap, &smtp, accepted).await
+    }
+
+    /// [`Engine::verify`] with what signs in to each server: a password or a token.
+    async fn verify_secrets(
+        &self,
+        settings: &AccountSettings,
+        imap_secret: &Secret,
+        smtp_secret: &Secret,
+        accepted: &[String],
+    ) -> Result<LoginOutcome> {
         let settings = settings.validated()?;
         let accepted: Vec<String> = accepted
             .iter()
@@ -378,12 +391,8 @@ impl Engine {
         let smtp_trust = self
             .trust_for(&settings, &settings.smtp.host, settings.smtp.port)
             .await?;
-        let (imap_secret, smtp_secret) = (
-            Secret::password(&creds.imap_password),
-            Secret::password(creds.smtp()),
-        );
         let imap_check = with_consent(imap_trust, &accepted, |trust| {
-            let (s, pw, t) = (&settings.imap, &imap_secret, self.ctx.timeouts);
+            let (s, pw, t) = (&settings.imap, imap_secret, self.ctx.timeouts);
             async move {
                 let mut session = imap::login(s, pw, &trust, &t).await?;
                 let _ = tokio::time::timeout(t.command, session.logout()).await;
@@ -391,7 +400,7 @@ impl Engine {
             }
         });
         let smtp_check = with_consent(smtp_trust, &accepted, |trust| {
-            let (s, pw, t) = (&settings.smtp, &smtp_secret, self.ctx.timeouts);
+            let (s, pw, t) = (&settings.smtp, smtp_secret, self.ctx.timeouts);
             async move { smtp::check_login(s, pw, &trust, &t).await }
         });
         let (imap_result, smtp_result) = tokio::join!(imap_check, smtp_check);
@@ -420,6 +429,23 @@ impl Engine {
         }
         let outcome = self.verify(settings, creds, accepted).await?;
         self.save(&outcome, creds).await?;
+        Ok(outcome)
+    }
+
+    /// Signs in with an OAuth2 token ("Sign in with Microsoft/Google": SASL XOAUTH2 to both
+    /// servers, no password anywhere) and saves the account with the token in the keyring.
+    /// The browser flow that gets the token comes with the OAuth2 sign-in itself.
+    pub async fn login_oauth2(
+        &self,
+        settings: &AccountSettings,
+        token: OAuth2Token,
+    ) -> Result<LoginOutcome> {
+        if token.access_token.is_empty() {
+            return Err(Error::invalid("token", "the sign-in token is empty"));
+        }
+        let secret = Secret::OAuth2(token);
+        let outcome = self.verify_secrets(settings, &secret, &secret, &[]).await?;
+        self.save_secrets(&outcome, &secret, None).await?;
         Ok(outcome)
     }
 
@@ -469,6 +495,23 @@ impl Engine {
 
     /// Writes the verified account: both keyring entries and the SQLite rows, or neither.
     async fn save(&self, outcome: &LoginOutcome, creds: &Credentials) -> Result<()> {
+        let own_smtp = creds
+            .smtp_password
+            .as_ref()
+            .is_some_and(|p| *p != creds.imap_password);
+        let imap = Secret::password(&creds.imap_password);
+        let smtp = own_smtp.then(|| Secret::password(creds.smtp()));
+        self.save_secrets(outcome, &imap, smtp.as_ref()).await
+    }
+
+    /// [`Engine::save`] with the secrets themselves; `smtp` only when the outgoing server has
+    /// its own (otherwise it signs in with the incoming one's).
+    async fn save_secrets(
+        &self,
+        outcome: &LoginOutcome,
+        imap: &Secret,
+        smtp: Option<&Secret>,
+    ) -> Result<()> {
         let s = outcome.settings.clone();
         let email = s.email.clone();
         let existing = self.ctx.store.call(|db| db.account()).await?;
@@ -483,10 +526,7 @@ impl Engine {
                 ));
             }
         }
-        let own_smtp = creds
-            .smtp_password
-            .as_ref()
-            .is_some_and(|p| *p != creds.imap_password);
+        let own_smtp = smtp.is_some();
         let imap_ref = self.secret(&email, Role::Imap, &s.imap);
         let smtp_ref = self.secret(&email, Role::Smtp, &s.smtp);
         // What the keyring held under these names, put back if the database write fails.
@@ -495,9 +535,9 @@ impl Engine {
             (smtp_ref.clone(), secrets::load(&smtp_ref).await?),
         ];
         let written = async {
-            secrets::store(&imap_ref, &Secret::password(&creds.imap_password)).await?;
-            if own_smtp {
-                secrets::store(&smtp_ref, &Secret::password(creds.smtp())).await
+            secrets::store(&imap_ref, imap).await?;
+            if let Some(smtp) = smtp {
+                secrets::store(&smtp_ref, smtp).await
             } else {
                 secrets::delete(&smtp_ref).await
             }
