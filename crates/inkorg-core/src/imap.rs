@@ -691,6 +691,9 @@ pub(crate) struct QresyncSelect {
     pub vanished: Vec<u32>,
     /// Messages whose flags changed since `modseq`.
     pub changed: Vec<FlagChange>,
+    /// The server said no (or BAD) to this SELECT, with its words: the caller selects the
+    /// folder the plain way instead, so a server with a broken QRESYNC still syncs.
+    pub refused: Option<String>,
 }
 
 /// A quoted IMAP string for a folder name (names with line breaks cannot be sent).
@@ -736,7 +739,7 @@ pub(crate) async fn select_qresync(
                     "the server closed the connection",
                 ));
             };
-            if read_qresync_line(data.parsed(), &tag, &mut out, ep)? {
+            if read_qresync_line(data.parsed(), &tag, &mut out) {
                 return Ok(out);
             }
         }
@@ -751,8 +754,7 @@ fn read_qresync_line(
     r: &async_imap::imap_proto::Response<'_>,
     tag: &async_imap::imap_proto::RequestId,
     out: &mut QresyncSelect,
-    ep: &Endpoint,
-) -> Result<bool> {
+) -> bool {
     use async_imap::imap_proto::{AttributeValue, MailboxDatum, Response, ResponseCode, Status};
     match r {
         Response::Done {
@@ -764,13 +766,10 @@ fn read_qresync_line(
                 if let Some(ResponseCode::HighestModSeq(m)) = outcome.code {
                     out.highestmodseq = Some(m);
                 }
-                return Ok(true);
+                return true;
             }
-            let text = outcome.information.as_deref().unwrap_or("").to_string();
-            return Err(tls::protocol_error(
-                ep,
-                format!("SELECT was refused: {text}"),
-            ));
+            out.refused = Some(outcome.information.as_deref().unwrap_or("").to_string());
+            return true;
         }
         Response::MailboxData(MailboxDatum::Exists(n)) => out.exists = *n,
         Response::Data { outcome, .. } => match outcome.code {
@@ -809,7 +808,7 @@ fn read_qresync_line(
         }
         _ => {}
     }
-    Ok(false)
+    false
 }
 
 #[cfg(test)]
@@ -820,12 +819,6 @@ mod tests {
     #[allow(clippy::unwrap_used)]
     fn a_qresync_select_brings_the_expunged_uids_and_the_changed_flags() {
         use async_imap::imap_proto::{RequestId, Response};
-        let ep = endpoint(&ServerSettings {
-            host: "imap.example".into(),
-            port: 993,
-            security: Security::Tls,
-            username: "a".into(),
-        });
         let tag = RequestId("A7".into());
         let lines: &[&[u8]] = &[
             b"* 998 EXISTS\r\n",
@@ -842,7 +835,7 @@ mod tests {
         for line in lines {
             let (_, r) = Response::parse(line).unwrap();
             assert!(!done, "nothing after the tagged line");
-            done = read_qresync_line(&r, &tag, &mut out, &ep).unwrap();
+            done = read_qresync_line(&r, &tag, &mut out);
         }
         assert!(done);
         assert_eq!(out.exists, 998);
@@ -857,10 +850,11 @@ mod tests {
             [(101, seen_answered, Some(2040)), (3, vec![], Some(2041))],
             "\\Recent is per session and not a change"
         );
-        // The server's no is an error that names what it said.
+        // The server's no ends it too, with its words kept (the caller falls back).
         let (_, no) = Response::parse(b"A7 NO [CLOSED] Mailbox doesn't exist\r\n").unwrap();
-        let e = read_qresync_line(&no, &tag, &mut out, &ep).unwrap_err();
-        assert!(e.to_string().contains("Mailbox doesn't exist"), "{e}");
+        assert!(read_qresync_line(&no, &tag, &mut out));
+        let words = out.refused.unwrap_or_default();
+        assert!(words.contains("Mailbox doesn't exist"), "{words}");
     }
 
     #[test]

@@ -198,14 +198,17 @@ impl FolderSync<'_> {
             let q =
                 crate::imap::select_qresync(self.session, &ep, self.timeouts, folder, uv, modseq)
                     .await?;
-            let same = q.uidvalidity == Some(uv);
-            return Ok(Selected {
-                exists: q.exists,
-                uidvalidity: q.uidvalidity.unwrap_or(0),
-                uidnext: q.uidnext,
-                highestmodseq: q.highestmodseq,
-                changes: same.then_some((q.vanished, q.changed)),
-            });
+            if q.refused.is_none() {
+                let same = q.uidvalidity == Some(uv);
+                return Ok(Selected {
+                    exists: q.exists,
+                    uidvalidity: q.uidvalidity.unwrap_or(0),
+                    uidnext: q.uidnext,
+                    highestmodseq: q.highestmodseq,
+                    changes: same.then_some((q.vanished, q.changed)),
+                });
+            }
+            // Refused: the plain SELECT below (a folder that is really gone fails there).
         }
         let select = async {
             if self.condstore {
