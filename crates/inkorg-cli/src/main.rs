@@ -38,7 +38,12 @@ enum Command {
     /// Without --imap-host and --smtp-host the settings are found by `detect` first.
     Login(LoginArgs),
     /// Fetch the folder list and new, changed and removed headers of every folder, once.
-    Sync,
+    Sync {
+        /// Sync this many times in one process (a running app's steady state, for benchmarks:
+        /// the TLS setup and the database open are paid once).
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        repeat: u32,
+    },
     /// Run the account loop in the foreground (sync, push with IDLE, the action queue) and
     /// print one event per line until interrupted (Ctrl-C).
     Watch {
@@ -281,7 +286,12 @@ async fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Login(args) => login(&engine, args).await,
         Command::Detect(_) => Ok(()),
-        Command::Sync => sync(&engine).await,
+        Command::Sync { repeat } => {
+            for _ in 0..repeat.max(1) {
+                sync(&engine).await?;
+            }
+            Ok(())
+        }
         Command::Watch { json } => watch(&engine, json).await,
         Command::Mark { how, ids } => {
             let n = engine.mark(&ids, how.mark()).await?;

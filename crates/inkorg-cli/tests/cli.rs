@@ -356,12 +356,13 @@ fn stored_messages(dir: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-/// kill -9 in the middle of the first sync of 5,000 messages: the next sync brings every one
+/// kill -9 in the middle of the first sync of 20,000 messages (5,000 were synced too fast to
+/// kill mid-way once INBOX went first): the next sync brings every one
 /// of them, none twice, and an expunge on the server afterwards is still seen.
 #[test]
 fn a_first_sync_killed_halfway_loses_nothing_on_the_next_run() {
     let Some(env) = servers() else { return };
-    const N: u64 = 5000;
+    const N: u64 = 20_000;
     ctl(&["reset", "nina"]);
     ctl(&["seed", "nina", &N.to_string()]);
     let dir = tempfile::tempdir().unwrap();
@@ -406,14 +407,15 @@ fn a_first_sync_killed_halfway_loses_nothing_on_the_next_run() {
     let o = cli(dir.path(), &["sync"], "");
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(stored_messages(dir.path()), N, "every message, none twice");
-    let o = cli(dir.path(), &["list", "--limit", "10000", "--json"], "");
+    let limit = N.to_string();
+    let o = cli(dir.path(), &["list", "--limit", &limit, "--json"], "");
     let list: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
     let uids: std::collections::HashSet<u64> =
         list.iter().map(|m| m["uid"].as_u64().unwrap()).collect();
     assert_eq!(uids.len() as u64, N);
     assert_eq!(
         list[0]["subject"].as_str().unwrap().split('#').nth(1),
-        Some("4999")
+        Some((N - 1).to_string().as_str())
     );
 
     // Expunge detection works after the resume (the oldest ten; UIDs go on across resets).

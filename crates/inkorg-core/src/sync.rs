@@ -150,9 +150,13 @@ impl FolderSync<'_> {
                         report.flags_changed,
                         report.flags_changed,
                     );
-                    report.new = self.fetch_new(folder, folder_id, max, progress).await?;
+                    report.new = self
+                        .fetch_new(folder, folder_id, max, mailbox.uidnext, progress)
+                        .await?;
                 } else {
-                    report.new = self.fetch_new(folder, folder_id, max, progress).await?;
+                    report.new = self
+                        .fetch_new(folder, folder_id, max, mailbox.uidnext, progress)
+                        .await?;
                     report.flags_changed = self
                         .flag_changes(folder, folder_id, max, stored.highestmodseq, progress)
                         .await?;
@@ -345,8 +349,13 @@ impl FolderSync<'_> {
         folder: &str,
         folder_id: i64,
         max_local: u32,
+        uidnext: Option<u32>,
         progress: &(dyn Fn(SyncProgress) + Sync),
     ) -> Result<u32> {
+        // SELECT's UIDNEXT already says whether anything arrived above what is stored.
+        if uidnext.is_some_and(|next| next <= max_local.saturating_add(1)) {
+            return Ok(0);
+        }
         let query = self.query();
         let set = format!("{}:*", max_local + 1);
         // "N:*" always returns the last message, even when its UID is below N.

@@ -64,10 +64,39 @@ impl Trust {
         Ok(self)
     }
 
+    /// The TLS connector for this trust. Building one reads and parses the OS's whole CA
+    /// bundle (about 25 ms, twice over with OpenSSL): each distinct trust is built once per
+    /// process and reused, so a reconnect or a one-shot command does not pay it again.
     pub(crate) fn native_connector(
         &self,
         accept_any: bool,
     ) -> anyhow::Result<native_tls::TlsConnector> {
+        use sha2::{Digest, Sha256};
+        type Cache = std::collections::HashMap<([u8; 32], bool), native_tls::TlsConnector>;
+        static BUILT: std::sync::OnceLock<std::sync::Mutex<Cache>> = std::sync::OnceLock::new();
+        let mut key = Sha256::new();
+        for pem in &self.extra_roots_pem {
+            key.update((pem.len() as u64).to_le_bytes());
+            key.update(pem);
+        }
+        let key = (<[u8; 32]>::from(key.finalize()), accept_any);
+        let cache = BUILT.get_or_init(Default::default);
+        if let Some(c) = cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(c.clone());
+        }
+        let built = self.build_connector(accept_any)?;
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, built.clone());
+        Ok(built)
+    }
+
+    fn build_connector(&self, accept_any: bool) -> anyhow::Result<native_tls::TlsConnector> {
         let mut b = native_tls::TlsConnector::builder();
         b.min_protocol_version(Some(native_tls::Protocol::Tlsv12));
         for pem in &self.extra_roots_pem {

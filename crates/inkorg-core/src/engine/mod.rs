@@ -632,6 +632,25 @@ impl Engine {
         }
     }
 
+    fn folder_sync<'a>(
+        &'a self,
+        session: &'a mut imap::Session,
+        ep: &'a crate::error::Endpoint,
+        account_id: i64,
+        caps: imap::SessionCaps,
+    ) -> FolderSync<'a> {
+        FolderSync {
+            session,
+            endpoint: ep,
+            store: &self.ctx.store,
+            account_id,
+            timeouts: &self.ctx.timeouts,
+            condstore: caps.condstore,
+            qresync: caps.qresync,
+            events: &self.ctx.events,
+        }
+    }
+
     async fn sync_now(&self, progress: &(impl Fn(SyncProgress) + Sync)) -> Result<SyncReport> {
         let started = std::time::Instant::now();
         let account = self.account().await?;
@@ -650,6 +669,13 @@ impl Engine {
         let ep = imap::endpoint(&s.imap);
         let caps = imap::session_caps(&mut session, &ep, &self.ctx.timeouts).await?;
 
+        // INBOX first (what the person looks at), then the folder list, then every other
+        // followed folder. INBOX goes before LIST also because Dovecot rescans a big Maildir
+        // INBOX on a SELECT that follows a LIST (40 ms at 100,000 messages, seen here).
+        let account_id = account.id;
+        let mut job = self.folder_sync(&mut session, &ep, account_id, caps);
+        let mut report = job.run("INBOX", progress).await?;
+
         progress(SyncProgress {
             folder: "INBOX".into(),
             phase: SyncPhase::Folders,
@@ -657,13 +683,10 @@ impl Engine {
             total: 0,
         });
         let folders = imap::list_folders(&mut session, &ep, &self.ctx.timeouts).await?;
-        let account_id = account.id;
         self.ctx
             .store
             .call(move |db| db.replace_folders(account_id, &folders))
             .await?;
-
-        // INBOX first (what the person looks at), then every other folder the server lists.
         let names: Vec<String> = self
             .ctx
             .store
@@ -673,17 +696,7 @@ impl Engine {
             .filter(|f| f.selectable && f.subscribed && !f.name.eq_ignore_ascii_case("INBOX"))
             .map(|f| f.name)
             .collect();
-        let mut job = FolderSync {
-            session: &mut session,
-            endpoint: &ep,
-            store: &self.ctx.store,
-            account_id,
-            timeouts: &self.ctx.timeouts,
-            condstore: caps.condstore,
-            qresync: caps.qresync,
-            events: &self.ctx.events,
-        };
-        let mut report = job.run("INBOX", progress).await?;
+        let mut job = self.folder_sync(&mut session, &ep, account_id, caps);
         for name in &names {
             let other = job.run(name, progress).await?;
             report.others.push(other);

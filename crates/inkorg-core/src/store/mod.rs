@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_plaintext_consent.sql"),
     include_str!("migrations/0004_actions.sql"),
     include_str!("migrations/0005_subscriptions.sql"),
+    include_str!("migrations/0006_unread_index.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
