@@ -240,6 +240,20 @@ EOF
   [ "$name" = sim ] || chown -R "$MAILUSER" "$dir"
 }
 
+# The listeners of an instance reached only over IMAPS on port $1.
+imaps_only() {
+  cat <<EOT
+  inet_listener imap {
+    port = 0
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $1
+    ssl = yes
+  }
+EOT
+}
+
 write_dovecot() {
   cat >"$ROOT/dovecot-oauth2.conf.ext" <<EOF
 # The test OAuth2 issuer (oauth2_issuer.py) says whether a token is good and for whom.
@@ -289,22 +303,8 @@ service auth {
   ssl_cert = <$ROOT/tls/untrusted-chain.pem
   ssl_key = <$ROOT/tls/untrusted-key.pem
 }"
-  dovecot_conf flat "" yes "  inet_listener imap {
-    port = 0
-  }
-  inet_listener imaps {
-    address = 127.0.0.1
-    port = $FLAT_PORT
-    ssl = yes
-  }"
-  dovecot_conf condstore "" yes "  inet_listener imap {
-    port = 0
-  }
-  inet_listener imaps {
-    address = 127.0.0.1
-    port = $CONDSTORE_PORT
-    ssl = yes
-  }"
+  dovecot_conf flat "" yes "$(imaps_only $FLAT_PORT)"
+  dovecot_conf condstore "" yes "$(imaps_only $CONDSTORE_PORT)"
   dovecot_conf plain "" no "  inet_listener imap {
     address = 127.0.0.1
     port = $PLAIN_PORT
