@@ -492,9 +492,21 @@ fn a_server_shaped_like_courier_gives_roles_by_name_and_acts_without_move_or_con
         "the store equals the server"
     );
 
-    // A folder renamed on the server is renamed here, with its mail.
+    // A folder renamed on the server is renamed here, with its mail, which keeps its local
+    // ids (the same UIDVALIDITY says it is the same folder; nothing is fetched again).
+    let ids_in = |folder: &str| -> Vec<i64> {
+        json(dir.path(), &["list", "--folder", folder, "--json"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect()
+    };
+    let archived = ids_in("INBOX.Arkiv");
+    assert_eq!(archived.len(), 1);
     ctl(&["flat-rename", "olof", "Arkiv", "Arkiv 2026"]);
     run(dir.path(), &["sync"]);
+    assert_eq!(ids_in("INBOX.Arkiv 2026"), archived, "the same message, the same id");
     let names: Vec<String> = json(dir.path(), &["folders", "--json"])
         .as_array()
         .unwrap()

@@ -516,22 +516,15 @@ impl<'a> Connection<'a> {
     async fn refresh_folders(&mut self) -> Result<Vec<FolderInfo>> {
         let ep = self.ep.clone();
         let timeouts = self.ctx.timeouts;
-        let remote = imap::list_folders(self.session()?, &ep, &timeouts).await?;
         let account_id = self.account_id;
-        let (before, after) = self
-            .ctx
-            .store
-            .call(move |db| {
-                let before: Vec<String> = db
-                    .folders(account_id)?
-                    .into_iter()
-                    .map(|f| f.name)
-                    .collect();
-                db.replace_folders(account_id, &remote)?;
-                Ok((before, db.folders(account_id)?))
-            })
-            .await?;
-        if before != after.iter().map(|f| f.name.clone()).collect::<Vec<_>>() {
+        let store = &self.ctx.store;
+        let session = self
+            .session
+            .as_mut()
+            .ok_or_else(|| crate::tls::protocol_error(&ep, "the connection was lost"))?;
+        let (changed, after) =
+            crate::sync::refresh_folder_list(session, &ep, &timeouts, store, account_id).await?;
+        if changed {
             self.ctx.events.emit(Event::Folders);
         }
         Ok(after)

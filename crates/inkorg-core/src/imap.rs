@@ -585,6 +585,51 @@ pub(crate) async fn find_message_id(
     Ok(found.into_iter().max())
 }
 
+/// Folders renamed on the server since `stored` (name, UIDVALIDITY) was listed: one that is
+/// gone and one that is new with the same UIDVALIDITY (a RENAME keeps it) are the same folder,
+/// so its mail keeps its local ids instead of being dropped and fetched again. Only new folders
+/// are asked (STATUS), and only when a stored one is gone.
+pub(crate) async fn renamed_folders(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    stored: &[(String, Option<u32>)],
+    remote: &[RemoteFolder],
+) -> Result<Vec<(String, String)>> {
+    let listed = |name: &str| remote.iter().any(|r| r.name == name);
+    let gone: Vec<(&str, u32)> = stored
+        .iter()
+        .filter(|(name, _)| !listed(name))
+        .filter_map(|(name, uv)| Some((name.as_str(), (*uv)?)))
+        .collect();
+    if gone.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pairs = Vec::new();
+    for new in remote
+        .iter()
+        .filter(|r| r.selectable && !stored.iter().any(|(name, _)| *name == r.name))
+    {
+        let mb = tokio::time::timeout(timeouts.command, session.status(&new.name, "(UIDVALIDITY)"))
+            .await
+            .map_err(|_| tls::protocol_error(ep, "STATUS did not finish in time"))?;
+        let Some(uv) = mb.ok().and_then(|m| m.uid_validity) else {
+            continue;
+        };
+        let same: Vec<&str> = gone
+            .iter()
+            .filter(|(_, v)| *v == uv)
+            .map(|(n, _)| *n)
+            .collect();
+        if let [old] = same[..] {
+            if !pairs.iter().any(|(o, _): &(String, String)| o == old) {
+                pairs.push((old.to_string(), new.name.clone()));
+            }
+        }
+    }
+    Ok(pairs)
+}
+
 /// `STATUS folder (UIDNEXT MESSAGES)`.
 pub(crate) async fn status(
     session: &mut Session,

@@ -508,6 +508,43 @@ impl FolderSync<'_> {
     }
 }
 
+/// The server's folder list into the store: folders renamed on the server are renamed here
+/// first (same UIDVALIDITY: their mail keeps its local ids), then the list is replaced (new
+/// folders added, gone ones dropped with their mail). Returns whether the names changed, and
+/// the folders as stored now.
+pub(crate) async fn refresh_folder_list(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    store: &Store,
+    account_id: i64,
+) -> Result<(bool, Vec<crate::store::FolderInfo>)> {
+    let remote = crate::imap::list_folders(session, ep, timeouts).await?;
+    let stored: Vec<(String, Option<u32>)> = store
+        .read(move |db| db.folders(account_id))
+        .await?
+        .into_iter()
+        .map(|f| (f.name, f.uidvalidity))
+        .collect();
+    let renamed = crate::imap::renamed_folders(session, ep, timeouts, &stored, &remote).await?;
+    let after = store
+        .call(move |db| {
+            // Each its own transaction: a rename applied without the new list is still true.
+            for (old, new) in &renamed {
+                db.rename_folder(account_id, old, new)?;
+            }
+            db.replace_folders(account_id, &remote)?;
+            db.folders(account_id)
+        })
+        .await?;
+    let changed = stored.len() != after.len()
+        || stored
+            .iter()
+            .zip(&after)
+            .any(|((name, _), f)| *name != f.name);
+    Ok((changed, after))
+}
+
 /// An IMAP UID set for `uids` (any order), with runs written as ranges: `7,5:3,1`.
 fn uid_set(uids: &[u32]) -> String {
     let mut sorted = uids.to_vec();

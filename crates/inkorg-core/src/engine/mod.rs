@@ -682,16 +682,15 @@ impl Engine {
             done: 0,
             total: 0,
         });
-        let folders = imap::list_folders(&mut session, &ep, &self.ctx.timeouts).await?;
-        self.ctx
-            .store
-            .call(move |db| db.replace_folders(account_id, &folders))
-            .await?;
-        let names: Vec<String> = self
-            .ctx
-            .store
-            .read(move |db| db.folders(account_id))
-            .await?
+        let (_, folders) = crate::sync::refresh_folder_list(
+            &mut session,
+            &ep,
+            &self.ctx.timeouts,
+            &self.ctx.store,
+            account_id,
+        )
+        .await?;
+        let names: Vec<String> = folders
             .into_iter()
             .filter(|f| f.selectable && f.subscribed && !f.name.eq_ignore_ascii_case("INBOX"))
             .map(|f| f.name)

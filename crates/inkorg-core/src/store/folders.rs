@@ -37,6 +37,26 @@ impl Db {
         Ok(())
     }
 
+    /// A folder renamed on the server: the same row (and so the same messages and local ids)
+    /// under its new name, and the queued actions that name it follow.
+    pub fn rename_folder(&mut self, account_id: i64, old: &str, new: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE folders SET name = ?3 WHERE account_id = ?1 AND name = ?2",
+            params![account_id, old, new],
+        )?;
+        tx.execute(
+            "UPDATE actions SET folder = ?3 WHERE account_id = ?1 AND folder = ?2",
+            params![account_id, old, new],
+        )?;
+        tx.execute(
+            "UPDATE actions SET target = ?3 WHERE account_id = ?1 AND target = ?2",
+            params![account_id, old, new],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The folder's id, creating the row if the folder list has not been fetched yet.
     pub fn folder_id(&mut self, account_id: i64, name: &str) -> Result<i64> {
         self.conn.execute(
