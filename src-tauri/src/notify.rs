@@ -22,6 +22,13 @@ const GATHER: Duration = Duration::from_millis(800);
 /// More than this many at once are counted in one notification.
 const ONE_EACH: usize = 3;
 
+/// At most this many notifications wait for a click at once (a thread each). A desktop that
+/// keeps notifications forever (never says "closed") must not collect threads for days: past
+/// this, new ones are shown without waiting (a click then only brings the window forward, as
+/// the desktop does by itself).
+const WAITING_MAX: usize = 16;
+static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A message that arrived in the inbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMail {
@@ -190,6 +197,7 @@ fn show<R: Runtime>(app: &AppHandle<R>, note: &Note, open_label: &str) {
     n.hint(notify_rust::Hint::Category("email.arrived".into()));
     #[cfg(target_os = "windows")]
     n.app_id(&app.config().identifier);
+    use std::sync::atomic::Ordering;
     let handle = match n.show() {
         Ok(h) => h,
         Err(e) => {
@@ -197,6 +205,10 @@ fn show<R: Runtime>(app: &AppHandle<R>, note: &Note, open_label: &str) {
             return;
         }
     };
+    if WAITING.fetch_add(1, Ordering::SeqCst) >= WAITING_MAX {
+        WAITING.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
     let clicked = |r: &NotificationResponse| {
         matches!(r, NotificationResponse::Default)
             || matches!(r, NotificationResponse::Action(a) if a == "default")
@@ -206,6 +218,7 @@ fn show<R: Runtime>(app: &AppHandle<R>, note: &Note, open_label: &str) {
             opened(app, note.open);
         }
     });
+    WAITING.fetch_sub(1, Ordering::SeqCst);
     if let Err(e) = result {
         eprintln!("Inkorg: a notification's answer was lost: {e}");
     }

@@ -506,7 +506,11 @@ fn a_server_shaped_like_courier_gives_roles_by_name_and_acts_without_move_or_con
     assert_eq!(archived.len(), 1);
     ctl(&["flat-rename", "olof", "Arkiv", "Arkiv 2026"]);
     run(dir.path(), &["sync"]);
-    assert_eq!(ids_in("INBOX.Arkiv 2026"), archived, "the same message, the same id");
+    assert_eq!(
+        ids_in("INBOX.Arkiv 2026"),
+        archived,
+        "the same message, the same id"
+    );
     let names: Vec<String> = json(dir.path(), &["folders", "--json"])
         .as_array()
         .unwrap()
