@@ -629,7 +629,7 @@ describe('the inbox', () => {
     await waitFor(() => expect(document.querySelector('[data-folder="Arbete"]')).toBeNull());
   });
 
-  it('a window opened after the loop went online shows that at once, without waiting for news', async () => {
+  it('a window opened after the loop last spoke shows its state at once, without waiting for news', async () => {
     ipc({ account }, (cmd) => (cmd === 'get_health' ? { state: 'offline', push: false, retryInS: 30, error: { kind: 'cannot_connect', message: 'x', server } } : undefined));
     render(App);
     expect((await found('#health[data-state="offline"]')).textContent).toBe('Offline – trying again in 30 s');

@@ -486,18 +486,17 @@ impl<'a> Connection<'a> {
     ) -> Result<()> {
         let ctx = self.ctx;
         let (mono, wall) = (Instant::now(), SystemTime::now());
-        let until_others = limit;
         if self.caps.idle {
             let session = self
                 .session
                 .take()
                 .ok_or_else(|| crate::tls::protocol_error(&self.ep, "the connection was lost"))?;
-            let limit = IDLE_MAX.min(until_others.max(Duration::from_secs(1)));
+            let limit = IDLE_MAX.min(limit.max(Duration::from_secs(1)));
             let (session, _end): (Session, IdleEnd) =
                 imap::idle(session, &self.ep, &ctx.timeouts, limit, interrupt).await?;
             self.session = Some(session);
         } else {
-            let limit = POLL_EVERY.min(until_others.max(Duration::from_secs(1)));
+            let limit = POLL_EVERY.min(limit.max(Duration::from_secs(1)));
             tokio::select! {
                 () = interrupt => {}
                 () = tokio::time::sleep(limit) => {}
@@ -514,18 +513,13 @@ impl<'a> Connection<'a> {
     }
 
     async fn refresh_folders(&mut self) -> Result<Vec<FolderInfo>> {
-        let ep = self.ep.clone();
-        let timeouts = self.ctx.timeouts;
-        let account_id = self.account_id;
-        let store = &self.ctx.store;
-        let session = self
-            .session
-            .as_mut()
-            .ok_or_else(|| crate::tls::protocol_error(&ep, "the connection was lost"))?;
+        let (ctx, ep, account_id) = (self.ctx, self.ep.clone(), self.account_id);
+        let session = self.session()?;
         let (changed, after) =
-            crate::sync::refresh_folder_list(session, &ep, &timeouts, store, account_id).await?;
+            crate::sync::refresh_folder_list(session, &ep, &ctx.timeouts, &ctx.store, account_id)
+                .await?;
         if changed {
-            self.ctx.events.emit(Event::Folders);
+            ctx.events.emit(Event::Folders);
         }
         Ok(after)
     }

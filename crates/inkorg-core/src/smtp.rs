@@ -89,7 +89,7 @@ async fn open(
         Ok(Err(e)) if (e.is_tls() || is_verify_failure(&e)) && !accept_any => {
             return Ok(Opened::Untrusted(source_text(&e)))
         }
-        Ok(Err(e)) => return Err(connect_error(ep, &e)),
+        Ok(Err(e)) => return Err(connect_error(ep, e)),
         Ok(Ok(c)) => c,
     };
     if ep.security == Security::Starttls {
@@ -105,7 +105,7 @@ async fn open(
             Ok(Err(e)) if e.is_tls() && !accept_any => {
                 return Ok(Opened::Untrusted(source_text(&e)))
             }
-            Ok(Err(e)) => return Err(connect_error(ep, &e)),
+            Ok(Err(e)) => return Err(connect_error(ep, e)),
             Ok(Ok(())) => {}
         }
     }
@@ -194,18 +194,20 @@ async fn connect_and_auth(
         Ok(Ok(_)) => Ok((conn, ep)),
         Ok(Err(e)) => {
             conn.abort().await;
-            Err(auth_error(&ep, &e))
+            Err(auth_error(&ep, e))
         }
     }
 }
 
-fn auth_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
+fn auth_error(ep: &Endpoint, e: lettre::transport::smtp::Error) -> Error {
     let text = e.to_string();
     if e.is_client() && text.contains("No compatible authentication mechanism") {
         return tls::protocol_error(
             ep,
-            "the server offers no sign-in method Inkorg can use (AUTH PLAIN or LOGIN)",
-        );
+            "the server offers no sign-in method Inkorg can use (AUTH PLAIN or LOGIN, or \
+             XOAUTH2 for a sign-in token)",
+        )
+        .because(e);
     }
     if e.status().is_none() {
         return connect_error(ep, e);
@@ -253,12 +255,13 @@ fn io_cause<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io:
     None
 }
 
-fn connect_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
-    let detail = source_text(e);
+/// A failed connect or command, with lettre's error (and the socket's inside it) as the cause.
+fn connect_error(ep: &Endpoint, e: lettre::transport::smtp::Error) -> Error {
+    let detail = source_text(&e);
     if e.status().is_some() || e.is_response() {
-        return tls::protocol_error(ep, e.to_string());
+        return tls::protocol_error(ep, e.to_string()).because(e);
     }
-    let io_kind = io_cause(e).map(std::io::Error::kind);
+    let io_kind = io_cause(&e).map(std::io::Error::kind);
     let detail = if io_kind == Some(std::io::ErrorKind::ConnectionRefused) {
         "connection refused (nothing listens on that port)".to_string()
     } else if detail.contains("failed to lookup address") {
@@ -266,11 +269,7 @@ fn connect_error(ep: &Endpoint, e: &lettre::transport::smtp::Error) -> Error {
     } else {
         detail
     };
-    let cause = io_kind.map(|kind| std::io::Error::new(kind, detail.clone()));
-    match cause {
-        Some(io) => Error::cannot_connect(ep, detail).because(io),
-        None => Error::cannot_connect(ep, detail),
-    }
+    Error::cannot_connect(ep, detail).because(e)
 }
 
 /// Connects as `ep` says (certificate verified), reads EHLO and quits without signing in.
