@@ -36,6 +36,9 @@ say "Rust tests (unit, commands, and against Dovecot, Postfix, gnome-keyring and
 export INKORG_TEST_SERVERS=1
 with_keyring cargo test --workspace --locked --no-fail-fast
 
+say "the reader's corpus against an independent MIME decoder (Python's email package)"
+python3 tests/corpus/check_corpus.py
+
 say "generated TypeScript bindings are current"
 if ! git diff --quiet -- ui/src/bindings || [ -n "$(git ls-files --others --exclude-standard ui/src/bindings)" ]; then
   git status --short ui/src/bindings >&2

@@ -9,6 +9,7 @@
 #   mailserver.sh new-uidvalidity USER   give USER's INBOX a new UIDVALIDITY (same mail)
 #   mailserver.sh reset USER         empty all of USER's folders (and forget what was seeded)
 #   mailserver.sh deliver USER SUBJECT   send a message to USER through Postfix (submission)
+#   mailserver.sh save USER FILE…    put .eml files into USER's INBOX as they are (doveadm save)
 #   mailserver.sh restart-imap       restart the main Dovecot (connections drop)
 #   mailserver.sh dump USER [INST]   every message of USER: folder, UID, flags (tab-separated)
 #   mailserver.sh flat-folders USER NAME…   folders INBOX.NAME on the "flat" instance
@@ -45,7 +46,7 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAUL
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
 # alice and bob are for people and demos; the others give each test its own mailbox.
-USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia rut bench e2e)
+USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia rut sam tove bench e2e)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail
@@ -583,6 +584,16 @@ deliver() {
   python3 "$HERE/deliver.py" "$ROOT/tls/ca.pem" "$PASSWORD" "alice@$DOMAIN" "$user" "${2:?SUBJECT}"
 }
 
+save_files() {
+  local user f
+  user=$(user_of "${1:?usage: save USER FILE…}")
+  shift
+  ensure_user
+  for f in "$@"; do
+    doveadm_main save -u "$user" -m INBOX < "$f"
+  done
+}
+
 restart_imap() {
   doveadm_main stop 2>/dev/null || true
   for _ in $(seq 50); do
@@ -639,6 +650,7 @@ flat_rename() {
 case "${1:-}" in
   start) start ;;
   deliver) shift; deliver "$@" ;;
+  save) shift; save_files "$@" ;;
   restart-imap) restart_imap ;;
   dump) shift; dump "$@" ;;
   kick) shift; kick "$@" ;;
@@ -653,5 +665,5 @@ case "${1:-}" in
   new-uidvalidity) shift; new_uidvalidity "$@" ;;
   reset) shift; reset "$@" ;;
   stop) ensure_user; stop ;;
-  *) sed -n '2,19p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
 esac

@@ -94,6 +94,25 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Read a message (its id as `list --json` prints it): the decoded headers, the text the
+    /// reader shows, whether it has remote content, and its attachments. The body is fetched
+    /// once (without marking the message read) and kept for offline reading.
+    Show {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save an attachment (its INDEX as `show` lists it) to a file; the bytes are the decoded
+    /// part.
+    SaveAttachment {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[arg(value_name = "INDEX")]
+        index: u32,
+        #[arg(long, value_name = "PATH")]
+        out: std::path::PathBuf,
+    },
     /// The folders from the local store, with their roles (inbox, sent, drafts …) and counts.
     Folders {
         #[arg(long)]
@@ -318,6 +337,17 @@ async fn run(cli: Cli) -> Result<(), Error> {
         } => list(&engine, &folder, limit, offset, json).await,
         Command::Status { json } => status(&engine, json, &overrides).await,
         Command::Folders { json } => folders(&engine, json).await,
+        Command::Show { id, json } => show(&engine, id, json).await,
+        Command::SaveAttachment { id, index, out } => {
+            let a = engine.save_attachment(id, index, &out).await?;
+            println!(
+                "saved {} ({} bytes) to {}",
+                inkorg_core::for_display(&a.info.name),
+                a.bytes.len(),
+                out.display()
+            );
+            Ok(())
+        }
         Command::Subscribe { folder } => {
             let changed = engine.set_subscribed(&folder, true).await?;
             let what = if changed {
@@ -714,6 +744,85 @@ async fn list(
             truncate(&for_display(from), 24),
             for_display(&m.subject)
         );
+    }
+    Ok(())
+}
+
+/// `show --json`: what a script (or a checker) needs of a message as the reader shows it.
+#[derive(serde::Serialize)]
+struct ShowJson<'a> {
+    id: i64,
+    folder: &'a str,
+    headers: &'a inkorg_core::ReaderHeaders,
+    text: &'a str,
+    /// Shown from an HTML part (its text is what is printed).
+    html: bool,
+    /// The message has remote content (blocked until the person allows it).
+    remote_content: bool,
+    remote_references: u32,
+    attachments: &'a [inkorg_core::AttachmentInfo],
+}
+
+async fn show(engine: &Engine, id: i64, json: bool) -> Result<(), Error> {
+    let m = engine
+        .read_message(
+            id,
+            inkorg_core::OpenOptions {
+                remote_once: false,
+                language: inkorg_core::Language::En,
+            },
+        )
+        .await?;
+    let b = &m.body;
+    if json {
+        let out = ShowJson {
+            id,
+            folder: &m.summary.folder,
+            headers: &b.headers,
+            text: &b.text,
+            html: b.from_html,
+            remote_content: b.remote_content > 0,
+            remote_references: b.remote_content,
+            attachments: &b.attachments,
+        };
+        let text = serde_json::to_string_pretty(&out).map_err(|e| Error::storage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    use inkorg_core::for_display;
+    let h = &b.headers;
+    println!("From:    {}", for_display(&h.from));
+    println!("To:      {}", for_display(&h.to));
+    if !h.cc.is_empty() {
+        println!("Cc:      {}", for_display(&h.cc));
+    }
+    if let Some(d) = h.date {
+        println!("Date:    {}", format_date(d));
+    }
+    println!("Subject: {}", for_display(&h.subject));
+    if b.remote_content > 0 {
+        println!("(remote content blocked: {} references)", b.remote_content);
+    }
+    println!();
+    for line in b.text.lines() {
+        println!("{}", for_display(line));
+    }
+    if !b.attachments.is_empty() {
+        println!();
+        for a in &b.attachments {
+            println!(
+                "[{}] {} ({}, {} bytes){}",
+                a.index,
+                for_display(&a.name),
+                a.mime_type,
+                a.size,
+                if a.risky {
+                    " (a program: check before opening)"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     Ok(())
 }

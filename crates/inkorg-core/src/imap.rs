@@ -856,6 +856,40 @@ fn read_qresync_line(
     false
 }
 
+/// EXAMINE (read-only SELECT): the folder's UIDVALIDITY. For body fetches, which must never
+/// change a flag.
+pub(crate) async fn examine(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    folder: &str,
+) -> Cmd<u32> {
+    let mb = timed(ep, timeouts.command, "EXAMINE", session.examine(folder)).await?;
+    Ok(mb.uid_validity.unwrap_or(0))
+}
+
+/// `UID FETCH uid BODY.PEEK[]`: the whole message as the server has it, without setting
+/// \Seen. `None` when the server has no message with that UID (removed meanwhile).
+pub(crate) async fn fetch_body(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    uid: u32,
+) -> Cmd<Option<Vec<u8>>> {
+    let work = async {
+        let fetches: Vec<_> = session
+            .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+            .await?
+            .try_collect()
+            .await?;
+        Ok(fetches
+            .iter()
+            .find(|f| f.uid == Some(uid) || fetches.len() == 1)
+            .and_then(|f| f.body().map(<[u8]>::to_vec)))
+    };
+    timed(ep, timeouts.fetch, "UID FETCH BODY", work).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

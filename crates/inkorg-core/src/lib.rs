@@ -7,6 +7,7 @@
 // is re-exported below (and `detect`, the setup's autodetection, which is its own API). So no
 // front end can open a socket, run SQL or touch the keyring around the engine.
 mod account_loop;
+mod bodies;
 mod credential;
 pub mod detect;
 mod engine;
@@ -19,6 +20,7 @@ mod net;
 mod overrides;
 mod personal;
 mod provider_answers;
+mod reader;
 mod replay;
 mod secrets;
 mod settings;
@@ -30,7 +32,8 @@ mod tls;
 
 pub use credential::{OAuth2Token, Secret};
 pub use engine::{
-    default_data_dir, Credentials, Engine, Flushed, LoginOutcome, Mark, OutgoingMessage, Status,
+    default_data_dir, Credentials, Engine, Flushed, LoginOutcome, Mark, OpenOptions,
+    OutgoingMessage, ReadMessage, Status,
 };
 pub use error::{BlockReason, Cause, Endpoint, Error, ErrorKind, Protocol, Result};
 pub use events::{ErrorInfo, Event, Health};
@@ -38,6 +41,10 @@ pub use folders::Role;
 pub use net::{is_https_link, parse_dns_server, set_dns_server};
 pub use overrides::Overrides;
 pub use personal::{ContactCard, Language, Preferences};
+pub use reader::{
+    content_security_policy, document as reader_document, read as read_raw_message, safe_file_name,
+    AttachmentData, AttachmentInfo, MessageBody, ReadOptions, ReaderHeaders,
+};
 pub use settings::{parse_port, AccountSettings, Security, ServerSettings};
 pub use store::{ActionKind, FolderInfo, MessageSummary, PendingAction};
 pub use sync::{SyncPhase, SyncProgress, SyncReport};

@@ -67,21 +67,59 @@ pub fn parse_headers(raw: &[u8]) -> HeaderSummary {
     }
 }
 
-/// Returns the header block with every line that is not valid UTF-8 decoded as Windows-1252.
+/// Returns the header block with every line that is not valid UTF-8 decoded in the charset the
+/// message itself declares (Korean, Japanese and Russian mail often carries raw 8-bit headers
+/// in it), else as Windows-1252; and lines with unencoded ISO-2022-JP escape sequences decoded
+/// as ISO-2022-JP.
 pub fn utf8_header_lines(raw: &[u8]) -> Cow<'_, [u8]> {
-    if std::str::from_utf8(raw).is_ok() {
+    let utf8 = std::str::from_utf8(raw).is_ok();
+    if utf8 && !raw.contains(&0x1b) {
         return Cow::Borrowed(raw);
     }
+    let declared = declared_charset(raw)
+        .and_then(|label| encoding_rs::Encoding::for_label(label.as_bytes()))
+        .filter(|e| *e != encoding_rs::UTF_8 && *e != encoding_rs::REPLACEMENT);
     let mut out = Vec::with_capacity(raw.len() + 32);
     for line in raw.split_inclusive(|b| *b == b'\n') {
-        if std::str::from_utf8(line).is_ok() {
+        if line.contains(&0x1b) {
+            let (text, _, _) = encoding_rs::ISO_2022_JP.decode(line);
+            out.extend_from_slice(text.as_bytes());
+        } else if std::str::from_utf8(line).is_ok() {
             out.extend_from_slice(line);
         } else {
-            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(line);
+            let text = declared
+                .and_then(|e| e.decode_without_bom_handling_and_without_replacement(line))
+                .unwrap_or_else(|| encoding_rs::WINDOWS_1252.decode(line).0);
             out.extend_from_slice(text.as_bytes());
         }
     }
     Cow::Owned(out)
+}
+
+/// The `charset` of the header block's Content-Type, if it has one.
+fn declared_charset(raw: &[u8]) -> Option<String> {
+    let mut in_ct = false;
+    for line in raw.split(|b| *b == b'\n') {
+        let continued = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !continued {
+            in_ct = line.len() >= 13 && line[..13].eq_ignore_ascii_case(b"content-type:");
+        }
+        if !in_ct {
+            continue;
+        }
+        let lower = String::from_utf8_lossy(line).to_ascii_lowercase();
+        if let Some(at) = lower.find("charset=") {
+            let value: String = lower[at + 8..]
+                .trim_start_matches(['"', '\''])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+                .collect();
+            if !value.is_empty() {
+                return Some(value);
+            }
+        }
+    }
+    None
 }
 
 /// Folds whitespace and drops control characters, for one-line display.

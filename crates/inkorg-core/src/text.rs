@@ -6,7 +6,7 @@
 //! U+200D) stay.
 
 /// Whether `c` is an invisible character that can reorder or hide text.
-fn is_spoofing(c: char) -> bool {
+pub(crate) fn is_spoofing(c: char) -> bool {
     matches!(c,
         '\u{202A}'..='\u{202E}'   // LRE, RLE, PDF, LRO, RLO
         | '\u{2066}'..='\u{2069}' // LRI, RLI, FSI, PDI

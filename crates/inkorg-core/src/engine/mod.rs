@@ -24,7 +24,9 @@ use crate::sync::{FolderSync, SyncPhase, SyncProgress, SyncReport};
 use crate::tls::{normalize_fingerprint, Timeouts, Trust};
 
 mod live;
+mod read;
 pub use live::{Flushed, Mark};
+pub use read::{OpenOptions, ReadMessage};
 
 /// The platform's app-data directory for Inkorg (`INKORG_DATA_DIR` overrides it).
 pub fn default_data_dir() -> PathBuf {
@@ -111,6 +113,8 @@ pub(crate) struct Ctx {
     pub retry: Arc<tokio::sync::Notify>,
     /// Folders the person opened, synced in the loop's next round.
     wanted: Arc<std::sync::Mutex<BTreeSet<String>>>,
+    /// The body connection (opened when a body is first wanted).
+    pub bodies: crate::bodies::Fetcher,
 }
 
 impl Ctx {
@@ -226,6 +230,7 @@ impl Engine {
                 wake: Arc::new(tokio::sync::Notify::new()),
                 retry: Arc::new(tokio::sync::Notify::new()),
                 wanted: Arc::default(),
+                bodies: Arc::default(),
             },
             runner: std::sync::Mutex::new(None),
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
@@ -812,6 +817,7 @@ impl Engine {
     pub async fn logout(&self) -> Result<()> {
         // Stop the loop and a running sync first and wait until they have let go.
         self.stop().await;
+        crate::bodies::close(&self.ctx.bodies).await;
         self.stop_sync.send_modify(|n| *n += 1);
         let _no_sync = self.sync_lock.lock().await;
         let account = self.account().await?;

@@ -18,10 +18,12 @@ use crate::settings::{AccountSettings, Security, ServerSettings};
 
 mod accounts;
 mod actions;
+mod bodies;
 mod folders;
 mod messages;
 
 pub use actions::{ActionKind, PendingAction, Relocated};
+pub use bodies::BodyLocation;
 pub use messages::Inserted;
 
 /// The migrations, in order. Entry N takes the schema from version N to N+1.
@@ -32,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_actions.sql"),
     include_str!("migrations/0005_subscriptions.sql"),
     include_str!("migrations/0006_unread_index.sql"),
+    include_str!("migrations/0007_bodies.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,160 @@
+//! Message bodies on demand: the store first; else one `UID FETCH … BODY.PEEK[]` (so opening
+//! never marks a message read by itself) on the account's body connection, a third IMAP
+//! connection beside the loop's two. It opens when a body is first wanted, is shared by every
+//! fetch (one at a time), EXAMINEs folders read-only, and closes after two idle minutes. A
+//! fetch never waits behind the loop's long syncs, and the loop never waits behind a 10 MB
+//! download.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::engine::Ctx;
+use crate::error::{Endpoint, Error, Result};
+use crate::imap::{self, CommandFailure, Session};
+use crate::secrets::Role;
+use crate::store::BodyLocation;
+
+/// The body connection closes after this long without a fetch.
+const IDLE_CLOSE: Duration = Duration::from_secs(120);
+
+pub(crate) struct BodyConn {
+    session: Session,
+    ep: Endpoint,
+    /// The folder EXAMINEd, with its UIDVALIDITY.
+    selected: Option<(String, u32)>,
+    last_used: Instant,
+}
+
+/// The engine's body connection, if open.
+pub(crate) type Fetcher = Arc<tokio::sync::Mutex<Option<BodyConn>>>;
+
+/// The raw message: stored, or fetched now and stored.
+pub(crate) async fn body(ctx: &Ctx, message_id: i64) -> Result<Vec<u8>> {
+    if let Some(raw) = ctx.store.read(move |db| db.body(message_id)).await? {
+        return Ok(raw);
+    }
+    let loc = ctx
+        .store
+        .read(move |db| db.body_location(message_id))
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no message with id {message_id}")))?;
+    let uid = u32::try_from(loc.uid)
+        .ok()
+        .filter(|u| *u > 0)
+        .ok_or_else(|| {
+            Error::NotFound(
+            "this message is being moved and its text was not downloaded before; it can be read \
+             once the move has reached the server"
+                .into(),
+        )
+        })?;
+    let raw = fetch(ctx, &loc, uid).await?;
+    let keep = raw.clone();
+    ctx.store
+        .call(move |db| db.save_body(message_id, &keep))
+        .await?;
+    Ok(raw)
+}
+
+async fn fetch(ctx: &Ctx, loc: &BodyLocation, uid: u32) -> Result<Vec<u8>> {
+    let mut guard = ctx.bodies.lock().await;
+    // A connection that has been idle may have been dropped by the server: one fresh try.
+    for attempt in 0..2 {
+        let reused = guard.is_some();
+        let mut conn = match guard.take() {
+            Some(c) => c,
+            None => open(ctx).await?,
+        };
+        match fetch_on(&mut conn, ctx, loc, uid).await {
+            Ok(raw) => {
+                conn.last_used = Instant::now();
+                *guard = Some(conn);
+                drop(guard);
+                close_when_idle(ctx.bodies.clone());
+                return raw.ok_or_else(|| {
+                    Error::NotFound(format!(
+                        "the message is no longer in {} on the server",
+                        crate::folders::decode_name(&loc.folder)
+                    ))
+                });
+            }
+            Err(CommandFailure::Refused(text)) => {
+                *guard = Some(conn);
+                return Err(Error::NotFound(format!(
+                    "the server would not send the message: {text}"
+                )));
+            }
+            Err(CommandFailure::Failed(e)) => {
+                let _ = tokio::time::timeout(Duration::from_secs(1), conn.session.logout()).await;
+                if !(reused && attempt == 0) {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Err(Error::storage("the body connection failed twice"))
+}
+
+async fn fetch_on(
+    conn: &mut BodyConn,
+    ctx: &Ctx,
+    loc: &BodyLocation,
+    uid: u32,
+) -> std::result::Result<Option<Vec<u8>>, CommandFailure> {
+    let selected = conn.selected.as_ref().map(|(f, v)| (f.as_str(), *v));
+    let validity = match selected {
+        Some((f, v)) if f == loc.folder => v,
+        _ => {
+            conn.selected = None;
+            let v = imap::examine(&mut conn.session, &conn.ep, &ctx.timeouts, &loc.folder).await?;
+            conn.selected = Some((loc.folder.clone(), v));
+            v
+        }
+    };
+    if loc.uidvalidity.is_some_and(|want| want != validity) {
+        // The folder was recreated on the server: this UID names another message now.
+        return Ok(None);
+    }
+    imap::fetch_body(&mut conn.session, &conn.ep, &ctx.timeouts, uid).await
+}
+
+async fn open(ctx: &Ctx) -> Result<BodyConn> {
+    let account = ctx.account().await?;
+    let s = &account.settings;
+    s.check_plaintext()?;
+    let secret = ctx.credential(s, Role::Imap).await?;
+    let trust = ctx.trust_for(s, &s.imap.host, s.imap.port).await?;
+    let session = imap::login(&s.imap, &secret, &trust, &ctx.timeouts).await?;
+    Ok(BodyConn {
+        session,
+        ep: imap::endpoint(&s.imap),
+        selected: None,
+        last_used: Instant::now(),
+    })
+}
+
+/// Closes the body connection once it has been idle for [`IDLE_CLOSE`].
+fn close_when_idle(fetcher: Fetcher) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    handle.spawn(async move {
+        tokio::time::sleep(IDLE_CLOSE).await;
+        let mut guard = fetcher.lock().await;
+        if guard
+            .as_ref()
+            .is_some_and(|c| c.last_used.elapsed() >= IDLE_CLOSE)
+        {
+            if let Some(mut c) = guard.take() {
+                let _ = tokio::time::timeout(Duration::from_secs(2), c.session.logout()).await;
+            }
+        }
+    });
+}
+
+/// Closes the body connection now (log out, account removed).
+pub(crate) async fn close(fetcher: &Fetcher) {
+    if let Some(mut c) = fetcher.lock().await.take() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), c.session.logout()).await;
+    }
+}
