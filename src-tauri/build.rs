@@ -29,6 +29,15 @@ fn main() {
             "list_queue",
             "set_folder_subscribed",
             "get_health",
+            "read_message",
+            "set_remote_content_sender",
+            "list_remote_content_senders",
+            "save_attachment",
+            "save_all_attachments",
+            "open_attachment",
+            "open_message_link",
+            "open_message_window",
+            "print_message",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

@@ -11,7 +11,7 @@ use crate::dto::{
 use crate::AppState;
 use inkorg_core::{Credentials, Error};
 
-type Result<T> = std::result::Result<T, CommandError>;
+pub(crate) type Result<T> = std::result::Result<T, CommandError>;
 
 /// The account, or null on first run.
 #[tauri::command]

@@ -1007,3 +1007,113 @@ impl From<inkorg_core::PendingAction> for QueuedActionDto {
         }
     }
 }
+
+/// One attachment in the reader's list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AttachmentDto {
+    pub index: u32,
+    /// A safe file name (no folders, no bidi tricks, none of the names Windows reserves).
+    pub name: String,
+    #[ts(type = "number")]
+    pub size: u64,
+    pub mime_type: String,
+    /// A forwarded message.
+    pub is_message: bool,
+    /// A program or script: the UI asks before opening it.
+    pub risky: bool,
+}
+
+/// A link in a message to show before it opens, and why.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct LinkWarningDto {
+    pub url: String,
+    /// Where it really goes (Unicode, and punycode in brackets when they differ).
+    pub host: String,
+    /// Its visible text.
+    pub text: String,
+    #[ts(type = "'other_site' | 'punycode' | 'mixed_scripts' | 'user_info'")]
+    pub reason: String,
+}
+
+/// A message opened for reading. Its body is shown by the frame at `inkorg-msg://localhost/ID`
+/// (sanitised, under its own Content-Security-Policy); this carries the rest.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ReaderDto {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub from: String,
+    pub from_addr: String,
+    pub reply_to: String,
+    pub to: String,
+    pub cc: String,
+    pub subject: String,
+    #[ts(optional, type = "number")]
+    pub date: Option<i64>,
+    /// Remote images, styles or fonts in the message (blocked unless shown).
+    pub remote_content: u32,
+    pub remote_shown: bool,
+    /// The person chose to always show remote content from this sender.
+    pub sender_allowed: bool,
+    /// Inline images not shown ("Visa interna bilder" is off).
+    pub hidden_inline_images: u32,
+    pub attachments: Vec<AttachmentDto>,
+    /// Links that are shown with their real target before they open; every other web link
+    /// opens in the browser at once.
+    pub links: Vec<LinkWarningDto>,
+}
+
+impl From<inkorg_core::ReadMessage> for ReaderDto {
+    fn from(m: inkorg_core::ReadMessage) -> Self {
+        let h = &m.body.headers;
+        ReaderDto {
+            id: m.summary.id,
+            from: for_display(&h.from),
+            from_addr: for_display(&h.from_addr),
+            reply_to: for_display(&h.reply_to),
+            to: for_display(&h.to),
+            cc: for_display(&h.cc),
+            subject: for_display(&h.subject),
+            date: h.date.or(Some(m.summary.date)),
+            remote_content: m.body.remote_content,
+            remote_shown: m.remote_shown,
+            sender_allowed: m.sender_allowed,
+            hidden_inline_images: m.body.hidden_inline_images,
+            attachments: m
+                .body
+                .attachments
+                .iter()
+                .map(|a| AttachmentDto {
+                    index: a.index,
+                    name: a.name.clone(),
+                    size: a.size,
+                    mime_type: a.mime_type.clone(),
+                    is_message: a.is_message,
+                    risky: a.risky,
+                })
+                .collect(),
+            links: m
+                .body
+                .links
+                .iter()
+                .map(|l| LinkWarningDto {
+                    url: l.url.clone(),
+                    host: for_display(&l.host),
+                    text: for_display(&l.text),
+                    reason: match l.reason {
+                        inkorg_core::LinkReason::OtherSite => "other_site",
+                        inkorg_core::LinkReason::Punycode => "punycode",
+                        inkorg_core::LinkReason::MixedScripts => "mixed_scripts",
+                        inkorg_core::LinkReason::UserInfo => "user_info",
+                    }
+                    .to_string(),
+                })
+                .collect(),
+        }
+    }
+}

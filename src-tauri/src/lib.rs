@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod dto;
 pub mod notify;
+pub mod reader;
 
 use inkorg_core::detect::DetectConfig;
 use inkorg_core::{Engine, Overrides};
@@ -102,6 +103,47 @@ pub fn own_page(url: &Url) -> bool {
     }
 }
 
+/// `builder` with the rules every window of the app keeps: it shows only the app's own pages
+/// and the message frames (WebKitGTK asks for every frame's navigations too); a link
+/// (http, https, mailto) goes to that window's UI as `inkorg://link`, which shows its real
+/// target when it needs to before the browser gets it; no new windows at all (a link in a
+/// message is a "new window": target=_blank in a frame allowed only popups).
+pub(crate) fn guarded<'a, R: Runtime, M: Manager<R>>(
+    builder: WebviewWindowBuilder<'a, R, M>,
+    app: &tauri::AppHandle<R>,
+    label: &str,
+) -> WebviewWindowBuilder<'a, R, M> {
+    use tauri::Emitter;
+    let link = |app: tauri::AppHandle<R>, label: String| {
+        move |url: &Url| {
+            if matches!(url.scheme(), "http" | "https" | "mailto") {
+                let _ = app.emit_to(label.as_str(), "inkorg://link", url.as_str());
+                true
+            } else {
+                false
+            }
+        }
+    };
+    let on_link = link(app.clone(), label.to_string());
+    let on_popup = link(app.clone(), label.to_string());
+    builder
+        .on_navigation(move |url| {
+            if own_page(url) || reader::is_frame(url) {
+                return true;
+            }
+            if !on_link(url) {
+                eprintln!("Inkorg: refused to navigate to {url}");
+            }
+            false
+        })
+        .on_new_window(move |url, _| {
+            if !on_popup(&url) {
+                eprintln!("Inkorg: refused to open a new window for {url}");
+            }
+            NewWindowResponse::Deny
+        })
+}
+
 /// The main window from tauri.conf.json, with navigation kept to the app's own pages and no
 /// new windows at all.
 fn main_window<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
@@ -113,19 +155,12 @@ fn main_window<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
         .find(|w| w.label == "main")
         .cloned()
         .unwrap_or_default();
-    WebviewWindowBuilder::from_config(app, &config)?
-        .on_navigation(|url| {
-            let ok = own_page(url);
-            if !ok {
-                eprintln!("Inkorg: refused to navigate the window to {url}");
-            }
-            ok
-        })
-        .on_new_window(|url, _| {
-            eprintln!("Inkorg: refused to open a new window for {url}");
-            NewWindowResponse::Deny
-        })
-        .build()?;
+    guarded(
+        WebviewWindowBuilder::from_config(app, &config)?,
+        app,
+        "main",
+    )
+    .build()?;
     Ok(())
 }
 
@@ -133,6 +168,10 @@ fn main_window<R: Runtime>(app: &tauri::AppHandle<R>) -> tauri::Result<()> {
 pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
+        .manage(reader::Frames::default())
+        .register_asynchronous_uri_scheme_protocol(reader::SCHEME, |ctx, request, responder| {
+            reader::serve(ctx.app_handle().clone(), request, responder);
+        })
         .setup(|app| {
             init(app.handle())?;
             main_window(app.handle())?;
@@ -163,6 +202,15 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             commands::list_queue,
             commands::set_folder_subscribed,
             commands::get_health,
+            reader::read_message,
+            reader::set_remote_content_sender,
+            reader::list_remote_content_senders,
+            reader::save_attachment,
+            reader::save_all_attachments,
+            reader::open_attachment,
+            reader::open_message_link,
+            reader::open_message_window,
+            reader::print_message,
         ])
 }
 

@@ -4,7 +4,7 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import App from './App.svelte';
 import { setLanguage } from './i18n.svelte';
-import type { AccountDto, ContactCardDto, DetectionDto, EventDto, MessageDto, PreferencesDto } from './ipc';
+import type { AccountDto, ContactCardDto, DetectionDto, EventDto, MessageDto, PreferencesDto, ReaderDto } from './ipc';
 
 afterEach(() => {
   cleanup();
@@ -643,6 +643,92 @@ describe('the inbox', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Kortkommandon' });
     expect(dialog.textContent).toContain('Ta bort (till Papperskorgen)');
     expect(dialog.textContent).toContain('Ångra det senaste');
+  });
+});
+
+describe('reading', () => {
+  const read = (m: MessageDto, more: Partial<ReaderDto> = {}): ReaderDto => ({
+    id: m.id, from: `${m.fromName} <${m.fromAddr}>`, fromAddr: m.fromAddr, replyTo: '', to: m.to, cc: '',
+    subject: m.subject, date: m.date, remoteContent: 0, remoteShown: false, senderAllowed: false,
+    hiddenInlineImages: 0, attachments: [], links: [], ...more,
+  });
+
+  async function openSecond() {
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    const list = screen.getByRole('listbox');
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await found('[data-testid="reader"][data-loaded="true"]');
+    return list;
+  }
+
+  it('the remote-content bar appears only for remote content; Show once reads the message again with it', async () => {
+    const calls = ipc({ account }, (cmd, args) => {
+      if (cmd !== 'read_message') return undefined;
+      const m = messages.find((x) => x.id === args.id)!;
+      return read(m, { remoteContent: m.id === 101 ? 2 : 0, remoteShown: Boolean(args.remoteOnce) && m.id === 101 });
+    });
+    const list = await openSecond();
+    expect(document.querySelector('[data-testid="reader"]')?.getAttribute('data-message-id')).toBe('101');
+    expect(document.querySelector('[data-message-id="101"][role="option"]')).toBeTruthy();
+    expect((await found('#remote-bar')).textContent).toContain('Remote content was blocked');
+    const frame = document.querySelector('[data-testid="reader-frame"]')!;
+    expect(frame.getAttribute('sandbox')).toBe('allow-popups');
+    expect(frame.getAttribute('src')).toContain('remote=0');
+    expect(calls.some((c) => c.cmd === 'read_message' && c.args.id === 101 && c.args.remoteOnce === false)).toBe(true);
+    await fireEvent.click(screen.getByRole('button', { name: 'Show once' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'read_message' && c.args.id === 101 && c.args.remoteOnce === true)).toBe(true));
+    await waitFor(() => expect(document.querySelector('#remote-bar')).toBeNull());
+    expect(document.querySelector('[data-testid="reader-frame"]')!.getAttribute('src')).toContain('remote=1');
+    // A message without remote content has no bar.
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await waitFor(() => expect(document.querySelector('[data-testid="reader"]')?.getAttribute('data-message-id')).toBe('102'));
+    await found('[data-testid="reader"][data-loaded="true"]');
+    expect(document.querySelector('#remote-bar')).toBeNull();
+  });
+
+  it('a link whose text names another site shows where it really goes first; an ordinary link opens at once', async () => {
+    const warned = { url: 'https://evil.example/login', host: 'evil.example', text: 'https://www.bank.se', reason: 'other_site' as const };
+    const calls = ipc({ account }, (cmd, args) => {
+      if (cmd === 'read_message') return read(messages.find((x) => x.id === args.id)!, { links: [warned] });
+      return undefined;
+    });
+    await openSecond();
+    await emit('inkorg://link', 'https://www.example.se/nyheter');
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'open_message_link' && c.args.url === 'https://www.example.se/nyheter')).toBe(true));
+    expect(document.querySelector('#link-dialog')).toBeNull();
+    await emit('inkorg://link', 'https://evil.example/login');
+    const dialog = await found('#link-dialog');
+    expect(dialog.textContent).toContain('names another site');
+    expect(dialog.querySelector('#link-host')?.textContent).toBe('evil.example');
+    expect(dialog.textContent).toContain('https://www.bank.se');
+    expect(calls.filter((c) => c.cmd === 'open_message_link').length).toBe(1);
+    await fireEvent.click(screen.getByRole('button', { name: 'Open in the browser' }));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'open_message_link' && c.args.url === warned.url)).toBe(true));
+  });
+
+  it('"Mark as read in preview" on: read after a second in the pane; off: only Enter (its own window) reads it', async () => {
+    let calls = ipc({ account, prefs: { ...defaults, markReadInPreview: true } }, (cmd, args) =>
+      cmd === 'read_message' ? read(messages.find((x) => x.id === args.id)!) : undefined);
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    let list = screen.getByRole('listbox');
+    await fireEvent.keyDown(list, { key: 'ArrowDown' }); // #0, unread
+    await new Promise((r) => setTimeout(r, 400));
+    expect(calls.some((c) => c.cmd === 'mark_messages')).toBe(false);
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'mark_messages' && (c.args.ids as number[])[0] === 100 && c.args.how === 'read')).toBe(true), { timeout: 2000 });
+    cleanup();
+    clearMocks();
+    calls = ipc({ account }, (cmd, args) => (cmd === 'read_message' ? read(messages.find((x) => x.id === args.id)!) : undefined));
+    render(App);
+    await waitFor(() => expect(document.querySelectorAll('[role="option"]').length).toBe(3));
+    list = screen.getByRole('listbox');
+    await fireEvent.keyDown(list, { key: 'ArrowDown' });
+    await new Promise((r) => setTimeout(r, 1300));
+    expect(calls.some((c) => c.cmd === 'mark_messages')).toBe(false);
+    await fireEvent.keyDown(list, { key: 'Enter' });
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'open_message_window' && c.args.id === 100)).toBe(true));
   });
 });
 

@@ -24,3 +24,16 @@ export function visibleRange(scrollTop: number, viewport: number, rowHeight: num
   const last = Math.min(count, Math.ceil((scrollTop + viewport) / rowHeight) + overscan);
   return { first, last };
 }
+
+/** A file size as people read it: "820 B", "14 kB", "9.3 MB" (decimal units, as file managers). */
+export function fileSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB'];
+  let v = bytes / 1000;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u += 1;
+  }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+}

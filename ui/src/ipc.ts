@@ -16,11 +16,18 @@ import type { EventDto } from './bindings/EventDto';
 import type { HealthDto } from './bindings/HealthDto';
 import type { MarkDto } from './bindings/MarkDto';
 import type { QueuedActionDto } from './bindings/QueuedActionDto';
+import type { ReaderDto } from './bindings/ReaderDto';
+import type { AttachmentDto } from './bindings/AttachmentDto';
+import type { LinkWarningDto } from './bindings/LinkWarningDto';
 
 export type {
   AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto, LoginRequest,
   MessageDto, PreferencesDto, ServerDto, EventDto, HealthDto, MarkDto, QueuedActionDto,
+  ReaderDto, AttachmentDto, LinkWarningDto,
 };
+
+/** What the list knows of a message (a window of its own learns it from the reader). */
+export type ShownMessage = Pick<MessageDto, 'id' | 'subject' | 'fromName' | 'fromAddr' | 'to' | 'cc' | 'date'>;
 
 /** The engine's events (new mail, flags, removals, folders, health, the queue). */
 export function onEvent(handler: (e: EventDto) => void): Promise<UnlistenFn> {
@@ -30,6 +37,20 @@ export function onEvent(handler: (e: EventDto) => void): Promise<UnlistenFn> {
 /** A click on a new-mail notification: the message to open (null: the inbox). */
 export function onOpenMessage(handler: (id: number | null) => void): Promise<UnlistenFn> {
   return listen<number | null>('inkorg://open-message', (e) => handler(e.payload));
+}
+
+/** A link clicked in a message (never followed by the frame itself): its real target. */
+export function onLink(handler: (url: string) => void): Promise<UnlistenFn> {
+  return listen<string>('inkorg://link', (e) => handler(e.payload));
+}
+
+/** The address of a message's frame: its sanitised document, served by the core under its
+ * own Content-Security-Policy (`inkorg-msg://localhost/ID`, `http://inkorg-msg.localhost/ID`
+ * on Windows). */
+export function messageFrameUrl(id: number, remote: boolean, lang: 'sv' | 'en'): string {
+  // As Tauri serves custom schemes: WebView2 (Windows) only as http://SCHEME.localhost.
+  const base = /Windows/.test(navigator.userAgent) ? 'http://inkorg-msg.localhost' : 'inkorg-msg://localhost';
+  return `${base}/${id}?remote=${remote ? 1 : 0}&lang=${lang}`;
 }
 
 /** Every failure of a command is a CommandError; anything else is wrapped as "internal". */
@@ -94,4 +115,25 @@ export const api = {
   systemLanguage: () => call<string | null>('system_language'),
   /** Opens an https link in the system browser. */
   openLink: (url: string) => call<null>('open_link', { url }),
+  /** Opens a message for reading (fetched now if not stored; not marked read by this). */
+  readMessage: (id: number, remoteOnce: boolean, language: 'sv' | 'en') =>
+    call<ReaderDto>('read_message', { id, remoteOnce, language }),
+  /** "Visa alltid från avsändaren" or its revocation. */
+  setRemoteContentSender: (address: string, on: boolean) =>
+    call<null>('set_remote_content_sender', { address, on }),
+  listRemoteContentSenders: () => call<string[]>('list_remote_content_senders'),
+  /** The system's save dialog; the saved path, or null when cancelled. */
+  saveAttachment: (id: number, index: number) => call<string | null>('save_attachment', { id, index }),
+  /** A folder from the system's dialog; how many were saved. */
+  saveAllAttachments: (id: number, indexes: number[]) =>
+    call<number>('save_all_attachments', { id, indexes }),
+  /** Saved to a private temporary folder, then opened by the system. */
+  openAttachment: (id: number, index: number) => call<null>('open_attachment', { id, index }),
+  /** A message's web link, after the person saw its target. */
+  openMessageLink: (url: string) => call<null>('open_message_link', { url }),
+  /** Enter or a double-click: the message in a window of its own. */
+  openMessageWindow: (id: number, title: string) => call<null>('open_message_window', { id, title }),
+  /** "Skriv ut": the message with its headers (the date as shown) and the print dialog. */
+  printMessage: (id: number, remote: boolean, language: 'sv' | 'en', date: string) =>
+    call<null>('print_message', { id, remote, language, date }),
 };

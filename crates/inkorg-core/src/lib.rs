@@ -42,8 +42,9 @@ pub use net::{is_https_link, parse_dns_server, set_dns_server};
 pub use overrides::Overrides;
 pub use personal::{ContactCard, Language, Preferences};
 pub use reader::{
-    content_security_policy, document as reader_document, read as read_raw_message, safe_file_name,
-    AttachmentData, AttachmentInfo, MessageBody, ReadOptions, ReaderHeaders,
+    content_security_policy, document as reader_document, print_document, read as read_raw_message,
+    safe_file_name, AttachmentData, AttachmentInfo, LinkReason, LinkWarning, MessageBody,
+    ReadOptions, ReaderHeaders,
 };
 pub use settings::{parse_port, AccountSettings, Security, ServerSettings};
 pub use store::{ActionKind, FolderInfo, MessageSummary, PendingAction};

@@ -179,6 +179,9 @@ pub(crate) fn sanitize(html: &str, res: &Arc<Resources>) -> Sanitized {
         )
         .url_relative(ammonia::UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer"))
+        // In a frame that may only open popups, a click asks for a new window, which the
+        // shell refuses and hands to the UI (never a navigation of the frame).
+        .set_tag_attribute_value("a", "target", "_blank")
         .strip_comments(true)
         .clean_content_tags(
             [

@@ -7,6 +7,7 @@
 
 mod css;
 mod html;
+mod links;
 mod plain;
 mod text;
 
@@ -17,6 +18,8 @@ use mail_parser::{Address, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 
 use crate::personal::Language;
+
+pub use links::{LinkReason, LinkWarning};
 
 /// How to show a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -78,6 +81,9 @@ pub struct MessageBody {
     /// Inline images not shown because inline images are off.
     pub hidden_inline_images: u32,
     pub attachments: Vec<AttachmentInfo>,
+    /// Links to show before they open (see [`LinkWarning`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkWarning>,
 }
 
 /// What the sanitisers look things up in.
@@ -152,6 +158,7 @@ pub fn read(raw: &[u8], opts: &ReadOptions) -> MessageBody {
             remote_content: 0,
             hidden_inline_images: 0,
             attachments: Vec::new(),
+            links: Vec::new(),
         };
     };
     let headers = reader_headers(&msg);
@@ -271,6 +278,7 @@ pub fn read(raw: &[u8], opts: &ReadOptions) -> MessageBody {
             Some(attachment_info(n as u32, part))
         })
         .collect();
+    let links = links::warnings(&out_html);
     MessageBody {
         headers,
         html: out_html,
@@ -279,6 +287,7 @@ pub fn read(raw: &[u8], opts: &ReadOptions) -> MessageBody {
         from_html,
         remote_content: found.remote,
         hidden_inline_images: found.hidden_inline,
+        links,
         attachments,
     }
 }
@@ -433,6 +442,42 @@ pub fn document(body: &MessageBody) -> String {
          <meta name=\"referrer\" content=\"no-referrer\">\
          <style>{BASE_CSS}</style><style>{}</style></head><body{plain}>{}</body></html>",
         body.styles, body.html
+    )
+}
+
+/// What "Skriv ut" prints: the message's headers (labelled in `language`; `date` as the
+/// reading pane shows it) above its body, in the same sanitised document.
+pub fn print_document(body: &MessageBody, language: Language, date: &str) -> String {
+    let labels: [&str; 5] = match language {
+        Language::Sv => ["Från", "Till", "Kopia", "Datum", "Ämne"],
+        Language::En | Language::System => ["From", "To", "Cc", "Date", "Subject"],
+    };
+    let h = &body.headers;
+    let mut rows = String::new();
+    for (label, value) in labels
+        .iter()
+        .zip([&h.from, &h.to, &h.cc, &date.to_string(), &h.subject])
+    {
+        if !value.is_empty() {
+            rows.push_str(&format!(
+                "<tr><th>{}</th><td>{}</td></tr>",
+                plain::escape(label),
+                plain::escape(value)
+            ));
+        }
+    }
+    let with_headers = MessageBody {
+        html: format!(
+            "<table class=\"inkorg-print-headers\">{rows}</table><hr>{}",
+            body.html
+        ),
+        ..body.clone()
+    };
+    document(&with_headers).replacen(
+        "<style>",
+        "<style>@media print{body{margin:0}}.inkorg-print-headers{border-collapse:collapse;margin-bottom:8px}\
+         .inkorg-print-headers th{text-align:left;padding:1px 12px 1px 0;color:#555;font-weight:600}</style><style>",
+        1,
     )
 }
 

@@ -93,7 +93,7 @@ fn links_in_plain_text_become_clickable_without_their_punctuation() {
     assert!(plain::linkify("<script>").contains("&lt;script&gt;"));
     assert_eq!(
         plain::linkify("(https://x.se/a_(b))"),
-        "(<a href=\"https://x.se/a_(b)\" rel=\"noopener noreferrer\">https://x.se/a_(b)</a>)"
+        "(<a href=\"https://x.se/a_(b)\" target=\"_blank\" rel=\"noopener noreferrer\">https://x.se/a_(b)</a>)"
     );
 }
 
@@ -385,4 +385,41 @@ fn every_message_of_the_corpus_reads_as_its_snapshot() {
         failed.is_empty(),
         "{failed:#?}\n(INKORG_UPDATE_SNAPSHOTS=1 rewrites them; read the diff)"
     );
+}
+
+#[test]
+fn the_printout_carries_the_headers_in_the_language_and_nothing_that_runs() {
+    let raw = mail(
+        "Content-Type: text/html; charset=utf-8",
+        "<p>Hej Bo</p><script>alert(1)</script>",
+    );
+    let b = read(&raw, &opts());
+    let doc = super::print_document(&b, Language::Sv, "tisdag 1 december 2026 10:00");
+    for want in [
+        "<th>Från</th><td>Anna &lt;anna@example.se&gt;</td>",
+        "<th>Till</th><td>bo@example.se</td>",
+        "<th>Datum</th><td>tisdag 1 december 2026 10:00</td>",
+        "<th>Ämne</th><td>Test</td>",
+        "<p>Hej Bo</p>",
+    ] {
+        assert!(doc.contains(want), "{want} missing from {doc}");
+    }
+    assert!(!doc.contains("<th>Kopia</th>"), "an empty Cc is left out");
+    assert!(!doc.contains("<script"));
+    let en = super::print_document(&b, Language::En, "1 December 2026");
+    assert!(en.contains("<th>From</th>") && en.contains("<th>Subject</th>"));
+}
+
+#[test]
+fn a_deceptive_link_in_a_message_is_listed_with_its_real_host() {
+    let b = read(
+        &html_mail(
+            r#"<p><a href="https://evil.example/x">https://www.bank.se/</a> <a href="https://www.bank.se/">Banken</a></p>"#,
+        ),
+        &opts(),
+    );
+    assert_eq!(b.links.len(), 1);
+    assert_eq!(b.links[0].url, "https://evil.example/x");
+    assert_eq!(b.links[0].host, "evil.example");
+    assert_eq!(b.links[0].reason, super::LinkReason::OtherSite);
 }

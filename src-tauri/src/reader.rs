@@ -1,0 +1,515 @@
+//! Showing a message: the `inkorg-msg` scheme serves the sanitised document of a message
+//! (`inkorg-msg://localhost/ID?remote=0&lang=sv`; `http://inkorg-msg.localhost/…` on Windows)
+//! with its own Content-Security-Policy (nothing runs; nothing loads but inline styles and
+//! `data:` images unless remote content is allowed), into a sandboxed frame without scripts
+//! or same-origin. The commands open a message, save and open attachments, and remember the
+//! senders whose remote content is always shown. Links never navigate: the window's
+//! navigation and new-window handlers deny them and hand them to the UI (`inkorg://link`),
+//! which shows the real target before the system browser gets it.
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+use inkorg_core::{Engine, Language, OpenOptions};
+use tauri::http::{Request, Response, StatusCode};
+use tauri::{Manager, Runtime, State};
+
+use crate::commands::Result;
+use crate::dto::{CommandError, LanguageDto, ReaderDto};
+use crate::AppState;
+
+/// The scheme of message frames.
+pub const SCHEME: &str = "inkorg-msg";
+
+/// The documents last opened, so the frame's request does not parse the message again.
+#[derive(Default)]
+pub struct Frames {
+    recent: Mutex<Vec<(FrameKey, Arc<String>)>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FrameKey {
+    id: i64,
+    remote: bool,
+    sv: bool,
+    /// The document "Skriv ut" prints (headers above the body); made by `print_message`.
+    print: bool,
+}
+
+impl Frames {
+    fn put(&self, key: FrameKey, doc: Arc<String>) {
+        let mut r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        r.retain(|(k, _)| *k != key);
+        r.push((key, doc));
+        if r.len() > 4 {
+            r.remove(0);
+        }
+    }
+
+    fn get(&self, key: FrameKey) -> Option<Arc<String>> {
+        let r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        r.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, d)| Arc::clone(d))
+    }
+}
+
+async fn render(
+    engine: &Engine,
+    frames: &Frames,
+    key: FrameKey,
+) -> inkorg_core::Result<(inkorg_core::ReadMessage, Arc<String>)> {
+    let m = engine
+        .read_message(
+            key.id,
+            OpenOptions {
+                remote_once: key.remote,
+                language: if key.sv { Language::Sv } else { Language::En },
+            },
+        )
+        .await?;
+    let doc = Arc::new(inkorg_core::reader_document(&m.body));
+    frames.put(
+        FrameKey {
+            remote: m.remote_shown || key.remote,
+            ..key
+        },
+        Arc::clone(&doc),
+    );
+    Ok((m, doc))
+}
+
+/// Opens a message for reading: fetched if it is not stored yet (without marking it read).
+/// `remoteOnce` is "Visa en gång".
+#[tauri::command]
+pub async fn read_message(
+    state: State<'_, AppState>,
+    frames: State<'_, Frames>,
+    id: i64,
+    remote_once: bool,
+    language: LanguageDto,
+) -> Result<ReaderDto> {
+    let key = FrameKey {
+        id,
+        remote: remote_once,
+        sv: language == LanguageDto::Sv,
+        print: false,
+    };
+    let (m, _) = render(&state.engine, &frames, key).await?;
+    Ok(m.into())
+}
+
+/// Enter or a double-click: the message in a window of its own (the same reader; opening it
+/// there marks it read, as "Markera som läst i förhandsgranskning" off promises). A window
+/// for the message that is open already comes to the front.
+#[tauri::command]
+pub async fn open_message_window<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    id: i64,
+    title: String,
+) -> Result<()> {
+    let label = format!("message-{id}");
+    if let Some(w) = app.get_webview_window(&label) {
+        let _ = w.unminimize();
+        return w
+            .set_focus()
+            .map_err(|e| CommandError::internal(format!("cannot show the window: {e}")));
+    }
+    let url = tauri::WebviewUrl::App(format!("index.html?message={id}").into());
+    crate::guarded(
+        tauri::WebviewWindowBuilder::new(&app, &label, url),
+        &app,
+        &label,
+    )
+    .title(if title.trim().is_empty() {
+        "Inkorg".to_string()
+    } else {
+        title
+    })
+    .inner_size(860.0, 720.0)
+    .min_inner_size(420.0, 320.0)
+    .build()
+    .map(|_| ())
+    .map_err(|e| CommandError::internal(format!("cannot open the window: {e}")))
+}
+
+/// "Skriv ut": the message with its headers (`date` as the reading pane shows it) in a window
+/// of its own that is the message frame's document, under the same policy (nothing runs,
+/// nothing loads that the reader would not load; no IPC: no capability names it), and the
+/// system's print dialog for it.
+#[tauri::command]
+pub async fn print_message<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    frames: State<'_, Frames>,
+    id: i64,
+    remote: bool,
+    language: LanguageDto,
+    date: String,
+) -> Result<()> {
+    let sv = language == LanguageDto::Sv;
+    let lang = if sv { Language::Sv } else { Language::En };
+    let m = state
+        .engine
+        .read_message(
+            id,
+            OpenOptions {
+                remote_once: remote,
+                language: lang,
+            },
+        )
+        .await?;
+    let remote = remote || m.remote_shown;
+    let doc = inkorg_core::print_document(&m.body, lang, &date);
+    let key = FrameKey {
+        id,
+        remote,
+        sv,
+        print: true,
+    };
+    frames.put(key, Arc::new(doc));
+    let url =
+        frame_url(key).ok_or_else(|| CommandError::internal("no address for the print view"))?;
+    let label = format!("print-{id}");
+    if let Some(old) = app.get_webview_window(&label) {
+        let _ = old.destroy();
+    }
+    let title = if m.body.headers.subject.trim().is_empty() {
+        "Inkorg".to_string()
+    } else {
+        m.body.headers.subject.clone()
+    };
+    let window = crate::guarded(
+        tauri::WebviewWindowBuilder::new(&app, &label, tauri::WebviewUrl::External(url)),
+        &app,
+        &label,
+    )
+    .title(title)
+    .inner_size(800.0, 900.0)
+    .build()
+    .map_err(|e| CommandError::internal(format!("cannot open the print view: {e}")))?;
+    // The page is loaded from memory in a moment; printing before it is would print a blank
+    // page.
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    window
+        .print()
+        .map_err(|e| CommandError::internal(format!("cannot print: {e}")))
+}
+
+/// Where a frame's document is served on this platform.
+fn frame_url(key: FrameKey) -> Option<tauri::Url> {
+    let base = if cfg!(windows) {
+        "http://inkorg-msg.localhost"
+    } else {
+        "inkorg-msg://localhost"
+    };
+    let lang = if key.sv { "sv" } else { "en" };
+    tauri::Url::parse(&format!(
+        "{base}/{}?remote={}&lang={lang}&print={}",
+        key.id,
+        u8::from(key.remote),
+        u8::from(key.print)
+    ))
+    .ok()
+}
+
+/// "Visa alltid från avsändaren" (`on`), or its revocation in Email options.
+#[tauri::command]
+pub async fn set_remote_content_sender(
+    state: State<'_, AppState>,
+    address: String,
+    on: bool,
+) -> Result<()> {
+    Ok(state
+        .engine
+        .set_remote_content_allowed(&address, on)
+        .await?)
+}
+
+/// The senders whose remote content is always shown.
+#[tauri::command]
+pub async fn list_remote_content_senders(state: State<'_, AppState>) -> Result<Vec<String>> {
+    Ok(state.engine.remote_content_senders().await?)
+}
+
+/// "Spara": the system's save dialog, with the attachment's safe name; `None` if cancelled.
+#[tauri::command]
+pub async fn save_attachment<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    id: i64,
+    index: u32,
+) -> Result<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let data = state.engine.attachment(id, index).await?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_file_name(&data.info.name)
+        .save_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+    let Some(path) = rx
+        .await
+        .map_err(|_| CommandError::internal("the save dialog closed unexpectedly"))?
+    else {
+        return Ok(None);
+    };
+    state.engine.save_attachment(id, index, &path).await?;
+    Ok(Some(path.to_string_lossy().into_owned()))
+}
+
+/// "Spara alla": a folder from the system's dialog; each attachment under its safe name
+/// (" (2)" and so on where a name is taken). Returns how many were saved.
+#[tauri::command]
+pub async fn save_all_attachments<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    id: i64,
+    indexes: Vec<u32>,
+) -> Result<u32> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog().file().pick_folder(move |path| {
+        let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+    });
+    let Some(dir) = rx
+        .await
+        .map_err(|_| CommandError::internal("the folder dialog closed unexpectedly"))?
+    else {
+        return Ok(0);
+    };
+    let mut saved = 0;
+    for index in indexes {
+        let data = state.engine.attachment(id, index).await?;
+        let path = free_name(&dir, &data.info.name);
+        state.engine.save_attachment(id, index, &path).await?;
+        saved += 1;
+    }
+    Ok(saved)
+}
+
+/// `name` in `dir`, or "name (2).ext" and so on when it is taken.
+fn free_name(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
+        _ => (name, ""),
+    };
+    (2..10_000)
+        .map(|n| dir.join(format!("{stem} ({n}){ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+/// "Öppna": saved into a private temporary folder (only this user can read it), then handed
+/// to the system. The UI asks first for programs and scripts; nothing opens by itself.
+#[tauri::command]
+pub async fn open_attachment<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    id: i64,
+    index: u32,
+) -> Result<()> {
+    let data = state.engine.attachment(id, index).await?;
+    let base = app
+        .path()
+        .app_cache_dir()
+        .unwrap_or_else(|_| std::env::temp_dir().join("inkorg"))
+        .join("opened")
+        .join(format!("{id}-{index}"));
+    private_dir(&base)
+        .map_err(|e| CommandError::internal(format!("cannot make {}: {e}", base.display())))?;
+    let path = base.join(&data.info.name);
+    state.engine.save_attachment(id, index, &path).await?;
+    open::that_detached(&path)
+        .map_err(|e| CommandError::internal(format!("cannot open {}: {e}", path.display())))
+}
+
+fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for d in dir.ancestors().take(3) {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    Ok(())
+}
+
+/// A link from a message (http, https): opened by the system's browser after the UI showed
+/// the real target.
+#[tauri::command]
+pub async fn open_message_link(url: String) -> Result<()> {
+    let parsed = tauri::Url::parse(&url).map_err(|e| {
+        CommandError::from(inkorg_core::Error::InvalidInput {
+            field: "url".into(),
+            message: format!("{url:?} is not a link: {e}"),
+        })
+    })?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() {
+        return Err(CommandError::from(inkorg_core::Error::InvalidInput {
+            field: "url".into(),
+            message: format!("only web links are opened, not {url:?}"),
+        }));
+    }
+    open::that_detached(parsed.as_str())
+        .map_err(|e| CommandError::internal(format!("cannot open {url}: {e}")))
+}
+
+/// Whether `url` is a message frame (what the frame itself may load).
+pub fn is_frame(url: &tauri::Url) -> bool {
+    match url.scheme() {
+        SCHEME => url.host_str() == Some("localhost"),
+        "http" | "https" => url.host_str() == Some("inkorg-msg.localhost"),
+        _ => false,
+    }
+}
+
+fn frame_key(request: &Request<Vec<u8>>) -> Option<FrameKey> {
+    let uri = request.uri();
+    let id: i64 = uri.path().trim_matches('/').parse().ok()?;
+    let query = uri.query().unwrap_or("");
+    let param = |name: &str| {
+        query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    };
+    Some(FrameKey {
+        id,
+        remote: param("remote") == Some("1"),
+        sv: param("lang") == Some("sv"),
+        print: param("print") == Some("1"),
+    })
+}
+
+fn respond(
+    status: StatusCode,
+    csp: &str,
+    body: Vec<u8>,
+    html: bool,
+) -> Response<Cow<'static, [u8]>> {
+    let kind = if html {
+        "text/html; charset=utf-8"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    Response::builder()
+        .status(status)
+        .header("Content-Type", kind)
+        .header("Content-Security-Policy", csp)
+        .header("X-Content-Type-Options", "nosniff")
+        .header("Referrer-Policy", "no-referrer")
+        .header("Cache-Control", "no-store")
+        .body(Cow::Owned(body))
+        .unwrap_or_else(|_| Response::new(Cow::Borrowed(&b""[..])))
+}
+
+/// Serves `inkorg-msg://localhost/ID?remote=0|1&lang=sv|en`.
+pub fn serve<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    request: Request<Vec<u8>>,
+    responder: tauri::UriSchemeResponder,
+) {
+    let Some(key) = frame_key(&request) else {
+        responder.respond(respond(
+            StatusCode::NOT_FOUND,
+            &inkorg_core::content_security_policy(false),
+            b"no such message".to_vec(),
+            false,
+        ));
+        return;
+    };
+    tauri::async_runtime::spawn(async move {
+        let csp = inkorg_core::content_security_policy(key.remote);
+        let frames = app.state::<Frames>();
+        let doc = match frames.get(key) {
+            Some(doc) => Ok(doc),
+            None if key.print => Err(inkorg_core::Error::InvalidInput {
+                field: "print".into(),
+                message: "this print view is closed".into(),
+            }),
+            None => {
+                let state = app.state::<AppState>();
+                render(&state.engine, &frames, key).await.map(|(_, d)| d)
+            }
+        };
+        let response = match doc {
+            Ok(doc) => respond(StatusCode::OK, &csp, doc.as_bytes().to_vec(), true),
+            Err(e) => respond(
+                StatusCode::NOT_FOUND,
+                &csp,
+                e.to_string().into_bytes(),
+                false,
+            ),
+        };
+        responder.respond(response);
+    });
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_message_frames_own_addresses_count_as_the_frame() {
+        for ok in [
+            "inkorg-msg://localhost/12?remote=0&lang=sv",
+            "http://inkorg-msg.localhost/12",
+        ] {
+            assert!(is_frame(&tauri::Url::parse(ok).unwrap()), "{ok}");
+        }
+        for no in [
+            "inkorg-msg://evil.example/12",
+            "http://inkorg-msg.localhost.evil.example/",
+            "https://example.se/",
+            "tauri://localhost/",
+        ] {
+            assert!(!is_frame(&tauri::Url::parse(no).unwrap()), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_frame_request_names_its_message_remote_language_and_print() {
+        let req = |uri: &str| Request::builder().uri(uri).body(Vec::new()).unwrap();
+        let key = frame_key(&req("inkorg-msg://localhost/42?remote=1&lang=sv")).unwrap();
+        assert_eq!(
+            key,
+            FrameKey {
+                id: 42,
+                remote: true,
+                sv: true,
+                print: false
+            }
+        );
+        let key = frame_key(&req("inkorg-msg://localhost/42?print=1")).unwrap();
+        assert!(key.print && !key.remote && !key.sv);
+        assert!(frame_key(&req("inkorg-msg://localhost/../etc/passwd")).is_none());
+        assert_eq!(
+            frame_url(key).unwrap().as_str(),
+            "inkorg-msg://localhost/42?remote=0&lang=en&print=1"
+        );
+    }
+
+    #[test]
+    fn save_all_never_overwrites_a_file_of_the_same_name() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_name(dir.path(), "a.pdf"), dir.path().join("a.pdf"));
+        std::fs::write(dir.path().join("a.pdf"), b"x").unwrap();
+        assert_eq!(free_name(dir.path(), "a.pdf"), dir.path().join("a (2).pdf"));
+        std::fs::write(dir.path().join("a (2).pdf"), b"x").unwrap();
+        assert_eq!(free_name(dir.path(), "a.pdf"), dir.path().join("a (3).pdf"));
+        std::fs::write(dir.path().join("README"), b"x").unwrap();
+        assert_eq!(
+            free_name(dir.path(), "README"),
+            dir.path().join("README (2)")
+        );
+    }
+}
