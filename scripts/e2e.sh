@@ -13,8 +13,9 @@ use_target_dir
 
 say "UI and app build"
 npm --prefix ui run build >/dev/null
-cargo build --locked -p inkorg
+cargo build --locked -p inkorg -p inkorg-cli
 APP=$CARGO_TARGET_DIR/debug/inkorg
+CLI=$CARGO_TARGET_DIR/debug/inkorg-cli
 
 say "mail server, simulated internet, scripted provider answers"
 tests/mailserver/start >/dev/null
@@ -68,17 +69,53 @@ e2e_body() {
   local notifyd=$!
   for _ in $(seq 50); do [ -e "$NOTIFY_DIR/ready" ] && break; sleep 0.1; done
   [ -e "$NOTIFY_DIR/ready" ] || { echo "the stub notification service did not start" >&2; return 1; }
-  tauri-driver --port $port --native-port $native >/tmp/inkorg-tauri-driver.log 2>&1 &
-  local driver=$!
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
+  # The app inherits tauri-driver's environment (INKORG_DATA_DIR above all): one driver per
+  # profile.
+  local driver
+  start_driver() {
+    tauri-driver --port $port --native-port $native >>/tmp/inkorg-tauri-driver.log 2>&1 &
+    driver=$!
+    for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.2; done
+  }
+  start_driver
   local rc=0
-  E2E_LANG=$lang SHOTS=$shots DRIVER_URL=http://127.0.0.1:$port/ node --test ui/e2e/app.e2e.mjs || rc=$?
-  kill $driver $notifyd 2>/dev/null || true
-  rm -rf "$INKORG_DATA_DIR" "$NOTIFY_DIR"
+  # E2E_ONLY=reader runs only the reading suite (while working on it; CI runs both).
+  if [ "${E2E_ONLY:-}" != reader ]; then
+    E2E_LANG=$lang SHOTS=$shots DRIVER_URL=http://127.0.0.1:$port/ node --test ui/e2e/app.e2e.mjs || rc=$?
+  fi
+  rm -rf "$INKORG_DATA_DIR"
+
+  # Reading, in a profile of its own whose account the CLI set up: the corpus and the hostile
+  # mail in reader@'s inbox, the canary listening.
+  INKORG_DATA_DIR=$(mktemp -d)
+  local mail=$(mktemp -d) canary_port=10889
+  export CANARY_LOG=$mail/canary.log CANARY_URL=http://127.0.0.1:$canary_port CONSENT_EML=$mail/consent.eml
+  export MAILSERVER_SH=$PWD/tests/mailserver/mailserver.sh
+  tests/mailserver/mailserver.sh reset reader
+  export HOSTILE_COUNT CORPUS_COUNT
+  HOSTILE_COUNT=$(python3 tests/hostile/make_messages.py "$mail/hostile" "$CANARY_URL")
+  python3 tests/hostile/make_messages.py --consent "$CONSENT_EML" "$CANARY_URL"
+  CORPUS_COUNT=$(ls tests/corpus/*.eml | wc -l)
+  tests/mailserver/mailserver.sh save reader tests/corpus/*.eml "$mail"/hostile/*.eml
+  printf '%s\n' "$MAIL_PASSWORD" | "$CLI" --data-dir "$INKORG_DATA_DIR" login --email reader@inkorg.test \
+    --imap-host "$IMAP_HOST" --imap-port "$IMAP_PORT" --imap-security tls --smtp-host "$SMTP_HOST" \
+    --smtp-port "$SMTP_PORT" --smtp-security "$SMTP_SECURITY" --ca-file "$CA_FILE" --password-stdin >/dev/null
+  # A new driver on ports of its own (the old one's WebKitWebDriver may outlive it).
+  kill $driver 2>/dev/null || true
+  pkill -f "WebKitWebDriver.*$native" 2>/dev/null || true
+  port=$((port + 2)) native=$((native + 2))
+  start_driver
+  python3 tests/hostile/canary.py $canary_port "$CANARY_LOG" >"$mail/canary.out" 2>&1 &
+  local canary=$!
+  for _ in $(seq 50); do grep -q ready "$mail/canary.out" 2>/dev/null && break; sleep 0.1; done
+  E2E_LANG=$lang SHOTS=$shots DRIVER_URL=http://127.0.0.1:$port/ node --test ui/e2e/reader.e2e.mjs || rc=$?
+  kill $canary $driver $notifyd 2>/dev/null || true
+  pkill -f "WebKitWebDriver.*$native" 2>/dev/null || true
+  rm -rf "$INKORG_DATA_DIR" "$NOTIFY_DIR" "$mail"
   return $rc
 }
 export -f e2e_body
-export APP SEEDED NEWEST_SUBJECT IMAP_PORT SMTP_PORT MAIL_USER MAIL_PASSWORD MAILSERVER_ROOT SIMNET \
+export APP CLI SEEDED NEWEST_SUBJECT IMAP_PORT SMTP_PORT MAIL_USER MAIL_PASSWORD MAILSERVER_ROOT SIMNET \
   SIM_PASSWORD BROWSER_DIR BROWSER_LOG PHISH_URL INKORG_EXTRA_CA="$CA_FILE"
 
 # The display must exist before the private D-Bus session starts, and GTK must not wait on

@@ -101,21 +101,30 @@ async fn fetch_on(
     loc: &BodyLocation,
     uid: u32,
 ) -> std::result::Result<Option<Vec<u8>>, CommandFailure> {
-    let selected = conn.selected.as_ref().map(|(f, v)| (f.as_str(), *v));
-    let validity = match selected {
-        Some((f, v)) if f == loc.folder => v,
-        _ => {
+    // A folder EXAMINEd a while ago shows this session only the mail it had then (the server
+    // tells a session of new mail at its own pace): a UID it does not know yet is looked for
+    // again after a fresh EXAMINE.
+    let already = conn
+        .selected
+        .as_ref()
+        .is_some_and(|(f, _)| *f == loc.folder);
+    for fresh in [!already, true] {
+        if fresh {
             conn.selected = None;
             let v = imap::examine(&mut conn.session, &conn.ep, &ctx.timeouts, &loc.folder).await?;
             conn.selected = Some((loc.folder.clone(), v));
-            v
         }
-    };
-    if loc.uidvalidity.is_some_and(|want| want != validity) {
-        // The folder was recreated on the server: this UID names another message now.
-        return Ok(None);
+        let validity = conn.selected.as_ref().map_or(0, |(_, v)| *v);
+        if loc.uidvalidity.is_some_and(|want| want != validity) {
+            // The folder was recreated on the server: this UID names another message now.
+            return Ok(None);
+        }
+        let raw = imap::fetch_body(&mut conn.session, &conn.ep, &ctx.timeouts, uid).await?;
+        if raw.is_some() || fresh {
+            return Ok(raw);
+        }
     }
-    imap::fetch_body(&mut conn.session, &conn.ep, &ctx.timeouts, uid).await
+    Ok(None)
 }
 
 async fn open(ctx: &Ctx) -> Result<BodyConn> {
