@@ -181,14 +181,7 @@ fn resolve(target: &str, res: &Resources, found: &mut Found) -> Option<String> {
         return (res.remote && !lower.starts_with("//")).then(|| target.to_string());
     }
     if let Some(id) = lower.strip_prefix("cid:") {
-        return match res.cid(id) {
-            Some(uri) if res.inline_images => Some(uri.to_string()),
-            Some(_) => {
-                found.hidden_inline += 1;
-                None
-            }
-            None => None,
-        };
+        return res.inline_image(id, found);
     }
     if super::html::is_data_image(&lower) {
         return Some(target.to_string());

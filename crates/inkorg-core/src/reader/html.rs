@@ -260,14 +260,7 @@ fn image_url(value: &str, lower: &str, res: &Resources, found: &mut Found) -> Op
         return (res.remote && !lower.starts_with("//")).then(|| value.to_string());
     }
     if let Some(id) = lower.strip_prefix("cid:") {
-        return match res.cid(id) {
-            Some(uri) if res.inline_images => Some(uri.to_string()),
-            Some(_) => {
-                found.hidden_inline += 1;
-                None
-            }
-            None => None,
-        };
+        return res.inline_image(id, found);
     }
     is_data_image(lower).then(|| value.to_string())
 }

@@ -100,6 +100,18 @@ impl Resources {
         let id = percent_decode(id).to_ascii_lowercase();
         self.cids.get(&id).map(String::as_str)
     }
+
+    /// A `cid:` image as shown: its `data:` URI with "Visa interna bilder" on; counted as
+    /// hidden when it is off; nothing for a part the message does not have.
+    pub fn inline_image(&self, id: &str, found: &mut css::Found) -> Option<String> {
+        let uri = self.cid(id)?;
+        if self.inline_images {
+            Some(uri.to_string())
+        } else {
+            found.hidden_inline += 1;
+            None
+        }
+    }
 }
 
 fn percent_decode(s: &str) -> String {
