@@ -84,7 +84,7 @@ async function frameText() {
   }
 }
 
-test(`${lang}: hostile mail makes no request and runs nothing; remote content on consent; links, attachments, its own window`, async () => {
+test(`${lang}: hostile mail makes no request and runs nothing; remote content on consent; links kept as written, attachments, its own window`, async () => {
   const caps = { browserName: 'wry', 'tauri:options': { application: env.APP } };
   driver = await new Builder().usingServer(env.DRIVER_URL).withCapabilities(caps).build();
   try {
