@@ -179,21 +179,24 @@ pub async fn print_message<R: Runtime>(
     } else {
         m.body.headers.subject.clone()
     };
-    let window = crate::guarded(
+    crate::guarded(
         tauri::WebviewWindowBuilder::new(&app, &label, tauri::WebviewUrl::External(url)),
         &app,
         &label,
     )
     .title(title)
     .inner_size(800.0, 900.0)
+    // The print dialog once the document has loaded (earlier would print a blank page).
+    .on_page_load(|window, payload| {
+        if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
+            if let Err(e) = window.print() {
+                eprintln!("Inkorg: cannot print: {e}");
+            }
+        }
+    })
     .build()
-    .map_err(|e| CommandError::internal(format!("cannot open the print view: {e}")))?;
-    // The page is loaded from memory in a moment; printing before it is would print a blank
-    // page.
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
-    window
-        .print()
-        .map_err(|e| CommandError::internal(format!("cannot print: {e}")))
+    .map(|_| ())
+    .map_err(|e| CommandError::internal(format!("cannot open the print view: {e}")))
 }
 
 /// Where a frame's document is served on this platform.
