@@ -32,6 +32,7 @@ fn main() {
             "read_message",
             "set_remote_content_sender",
             "list_remote_content_senders",
+            "offline_usage",
             "save_attachment",
             "save_all_attachments",
             "open_attachment",

@@ -6,7 +6,7 @@ use inkorg_core::detect::{Detection, Requirement, ServerReport, Source, Stage};
 use inkorg_core::for_display;
 use inkorg_core::{
     AccountSettings, BlockReason, ContactCard, Endpoint, Error, ErrorKind, FolderInfo, Language,
-    MessageSummary, Preferences, Security, ServerSettings, Status,
+    MessageSummary, OfflineRange, Preferences, Security, ServerSettings, Status,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -670,6 +670,62 @@ pub struct PreferencesDto {
     pub mark_read_in_preview: bool,
     pub notify_new_mail: bool,
     pub language: LanguageDto,
+    /// "Ladda ned meddelanden för läsning offline".
+    pub offline_range: OfflineRangeDto,
+    /// The disk budget for it in MB (0: no limit); one of `offlineBudgetsMb`.
+    pub offline_budget_mb: u32,
+}
+
+/// How far back messages are downloaded for offline reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum OfflineRangeDto {
+    Days30,
+    Days180,
+    All,
+}
+
+impl From<OfflineRange> for OfflineRangeDto {
+    fn from(r: OfflineRange) -> Self {
+        match r {
+            OfflineRange::Days30 => OfflineRangeDto::Days30,
+            OfflineRange::Days180 => OfflineRangeDto::Days180,
+            OfflineRange::All => OfflineRangeDto::All,
+        }
+    }
+}
+
+impl From<OfflineRangeDto> for OfflineRange {
+    fn from(r: OfflineRangeDto) -> Self {
+        match r {
+            OfflineRangeDto::Days30 => OfflineRange::Days30,
+            OfflineRangeDto::Days180 => OfflineRange::Days180,
+            OfflineRangeDto::All => OfflineRange::All,
+        }
+    }
+}
+
+/// What is kept for offline reading (Email options, General).
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct OfflineUsageDto {
+    pub messages: u32,
+    #[ts(type = "number")]
+    pub bytes: u64,
+    /// The budgets Email options offers, in MB (0: no limit).
+    pub budgets_mb: Vec<u32>,
+}
+
+impl From<inkorg_core::OfflineUsage> for OfflineUsageDto {
+    fn from(u: inkorg_core::OfflineUsage) -> Self {
+        OfflineUsageDto {
+            messages: u.messages,
+            bytes: u.bytes,
+            budgets_mb: inkorg_core::OFFLINE_BUDGETS_MB.to_vec(),
+        }
+    }
 }
 
 impl From<Preferences> for PreferencesDto {
@@ -690,6 +746,8 @@ impl From<Preferences> for PreferencesDto {
                 Language::Sv => LanguageDto::Sv,
                 Language::En => LanguageDto::En,
             },
+            offline_range: p.offline_range.into(),
+            offline_budget_mb: p.offline_budget_mb,
         }
     }
 }
@@ -712,6 +770,8 @@ impl From<PreferencesDto> for Preferences {
                 LanguageDto::Sv => Language::Sv,
                 LanguageDto::En => Language::En,
             },
+            offline_range: p.offline_range.into(),
+            offline_budget_mb: p.offline_budget_mb,
         }
     }
 }
@@ -797,6 +857,15 @@ pub enum EventDto {
     #[serde(rename_all = "camelCase")]
     Queue {
         pending: u32,
+    },
+    /// The background download for offline reading: `done` of `total`.
+    #[serde(rename_all = "camelCase")]
+    Offline {
+        done: u32,
+        total: u32,
+        #[ts(type = "number")]
+        stored_bytes: u64,
+        budget_reached: bool,
     },
 }
 
@@ -943,6 +1012,17 @@ impl From<inkorg_core::Event> for EventDto {
             },
             E::Health(h) => EventDto::Health { health: h.into() },
             E::Queue { pending } => EventDto::Queue { pending },
+            E::Offline {
+                done,
+                total,
+                stored_bytes,
+                budget_reached,
+            } => EventDto::Offline {
+                done,
+                total,
+                stored_bytes,
+                budget_reached,
+            },
         }
     }
 }

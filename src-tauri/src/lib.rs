@@ -104,25 +104,17 @@ pub fn own_page(url: &Url) -> bool {
 }
 
 /// `builder` with the rules every window of the app keeps: it shows only the app's own pages
-/// and the message frames (WebKitGTK asks for every frame's navigations too); a link
-/// (http, https, mailto) goes to that window's UI as `inkorg://link`, which shows its real
-/// target when it needs to before the browser gets it; no new windows at all (a link in a
-/// message is a "new window": target=_blank in a frame allowed only popups).
+/// and the message frames; a navigation elsewhere that is a link (http, https, mailto) goes
+/// to that window's UI as `inkorg://link`, which shows its real target when it needs to
+/// before the browser gets it; no new windows at all. (Links in a message reach the UI through
+/// the frame's own scheme instead, see `reader`.)
 pub(crate) fn guarded<'a, R: Runtime, M: Manager<R>>(
     builder: WebviewWindowBuilder<'a, R, M>,
     app: &tauri::AppHandle<R>,
     label: &str,
 ) -> WebviewWindowBuilder<'a, R, M> {
-    use tauri::Emitter;
     let link = |app: tauri::AppHandle<R>, label: String| {
-        move |url: &Url| {
-            if matches!(url.scheme(), "http" | "https" | "mailto") {
-                let _ = app.emit_to(label.as_str(), "inkorg://link", url.as_str());
-                true
-            } else {
-                false
-            }
-        }
+        move |url: &Url| reader::hand_link(&app, &label, url.as_str())
     };
     let on_link = link(app.clone(), label.to_string());
     let on_popup = link(app.clone(), label.to_string());
@@ -170,7 +162,12 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         .plugin(tauri_plugin_dialog::init())
         .manage(reader::Frames::default())
         .register_asynchronous_uri_scheme_protocol(reader::SCHEME, |ctx, request, responder| {
-            reader::serve(ctx.app_handle().clone(), request, responder);
+            reader::serve(
+                ctx.app_handle().clone(),
+                ctx.webview_label(),
+                request,
+                responder,
+            );
         })
         .setup(|app| {
             init(app.handle())?;
@@ -205,6 +202,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             reader::read_message,
             reader::set_remote_content_sender,
             reader::list_remote_content_senders,
+            reader::offline_usage,
             reader::save_attachment,
             reader::save_all_attachments,
             reader::open_attachment,

@@ -3,14 +3,17 @@
 //! with its own Content-Security-Policy (nothing runs; nothing loads but inline styles and
 //! `data:` images unless remote content is allowed), into a sandboxed frame without scripts
 //! or same-origin. The commands open a message, save and open attachments, and remember the
-//! senders whose remote content is always shown. Links never navigate: the window's
-//! navigation and new-window handlers deny them and hand them to the UI (`inkorg://link`),
-//! which shows the real target before the system browser gets it.
+//! senders whose remote content is always shown. Links never leave the frame: each points back
+//! at the frame's own address (`…/ID?link=N`), and the scheme hands the address behind N to
+//! the UI of the window that asked (`inkorg://link`), which shows the real target before the
+//! system browser gets it, and answers "204 No Content", so the frame stays as it was. (A
+//! frame's own navigations reach neither the navigation nor the new-window handler in
+//! WebKitGTK, so the scheme is the one place every platform sees a click.)
 
 use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 
-use inkorg_core::{Engine, Language, OpenOptions};
+use inkorg_core::{Engine, Language, OpenOptions, ReaderDocument as Document};
 use tauri::http::{Request, Response, StatusCode};
 use tauri::{Manager, Runtime, State};
 
@@ -24,12 +27,14 @@ pub const SCHEME: &str = "inkorg-msg";
 /// The documents last opened, so the frame's request does not parse the message again.
 #[derive(Default)]
 pub struct Frames {
-    recent: Mutex<Vec<(FrameKey, Arc<String>)>>,
+    recent: Mutex<Vec<(FrameKey, Arc<Document>)>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct FrameKey {
     id: i64,
+    /// A message forwarded inside `id`: the attachment index at each level (empty: `id`).
+    part: Vec<u32>,
     remote: bool,
     sv: bool,
     /// The document "Skriv ut" prints (headers above the body); made by `print_message`.
@@ -37,7 +42,7 @@ struct FrameKey {
 }
 
 impl Frames {
-    fn put(&self, key: FrameKey, doc: Arc<String>) {
+    fn put(&self, key: FrameKey, doc: Arc<Document>) {
         let mut r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         r.retain(|(k, _)| *k != key);
         r.push((key, doc));
@@ -46,10 +51,17 @@ impl Frames {
         }
     }
 
-    fn get(&self, key: FrameKey) -> Option<Arc<String>> {
+    fn get(&self, key: &FrameKey) -> Option<Arc<Document>> {
+        let r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        r.iter().find(|(k, _)| k == key).map(|(_, d)| Arc::clone(d))
+    }
+
+    /// Any document of message `id` at `part` (its links are the same in every variant).
+    fn any(&self, id: i64, part: &[u32]) -> Option<Arc<Document>> {
         let r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         r.iter()
-            .find(|(k, _)| *k == key)
+            .rev()
+            .find(|(k, _)| k.id == id && k.part == part)
             .map(|(_, d)| Arc::clone(d))
     }
 }
@@ -58,10 +70,11 @@ async fn render(
     engine: &Engine,
     frames: &Frames,
     key: FrameKey,
-) -> inkorg_core::Result<(inkorg_core::ReadMessage, Arc<String>)> {
+) -> inkorg_core::Result<(inkorg_core::ReadMessage, Arc<Document>)> {
     let m = engine
-        .read_message(
+        .read_message_part(
             key.id,
+            &key.part,
             OpenOptions {
                 remote_once: key.remote,
                 language: if key.sv { Language::Sv } else { Language::En },
@@ -69,18 +82,13 @@ async fn render(
         )
         .await?;
     let doc = Arc::new(inkorg_core::reader_document(&m.body));
-    frames.put(
-        FrameKey {
-            remote: m.remote_shown || key.remote,
-            ..key
-        },
-        Arc::clone(&doc),
-    );
+    let remote = m.remote_shown || key.remote;
+    frames.put(FrameKey { remote, ..key }, Arc::clone(&doc));
     Ok((m, doc))
 }
 
 /// Opens a message for reading: fetched if it is not stored yet (without marking it read).
-/// `remoteOnce` is "Visa en gång".
+/// `remoteOnce` is "Visa en gång"; `part` names a message forwarded inside it.
 #[tauri::command]
 pub async fn read_message(
     state: State<'_, AppState>,
@@ -88,9 +96,11 @@ pub async fn read_message(
     id: i64,
     remote_once: bool,
     language: LanguageDto,
+    part: Option<Vec<u32>>,
 ) -> Result<ReaderDto> {
     let key = FrameKey {
         id,
+        part: checked_part(part)?,
         remote: remote_once,
         sv: language == LanguageDto::Sv,
         print: false,
@@ -107,15 +117,24 @@ pub async fn open_message_window<R: Runtime>(
     app: tauri::AppHandle<R>,
     id: i64,
     title: String,
+    part: Option<Vec<u32>>,
 ) -> Result<()> {
-    let label = format!("message-{id}");
+    let part = checked_part(part)?;
+    let path: String = part.iter().map(|p| format!("-{p}")).collect();
+    let label = format!("message-{id}{path}");
     if let Some(w) = app.get_webview_window(&label) {
         let _ = w.unminimize();
         return w
             .set_focus()
             .map_err(|e| CommandError::internal(format!("cannot show the window: {e}")));
     }
-    let url = tauri::WebviewUrl::App(format!("index.html?message={id}").into());
+    let query = if part.is_empty() {
+        String::new()
+    } else {
+        let dotted: Vec<String> = part.iter().map(u32::to_string).collect();
+        format!("&part={}", dotted.join("."))
+    };
+    let url = tauri::WebviewUrl::App(format!("index.html?message={id}{query}").into());
     crate::guarded(
         tauri::WebviewWindowBuilder::new(&app, &label, url),
         &app,
@@ -138,6 +157,8 @@ pub async fn open_message_window<R: Runtime>(
 /// nothing loads that the reader would not load; no IPC: no capability names it), and the
 /// system's print dialog for it.
 #[tauri::command]
+// A command's arguments are its IPC shape (named fields the UI sends), not a Rust call site.
+#[allow(clippy::too_many_arguments)]
 pub async fn print_message<R: Runtime>(
     app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
@@ -146,13 +167,16 @@ pub async fn print_message<R: Runtime>(
     remote: bool,
     language: LanguageDto,
     date: String,
+    part: Option<Vec<u32>>,
 ) -> Result<()> {
+    let part = checked_part(part)?;
     let sv = language == LanguageDto::Sv;
     let lang = if sv { Language::Sv } else { Language::En };
     let m = state
         .engine
-        .read_message(
+        .read_message_part(
             id,
+            &part,
             OpenOptions {
                 remote_once: remote,
                 language: lang,
@@ -163,13 +187,14 @@ pub async fn print_message<R: Runtime>(
     let doc = inkorg_core::print_document(&m.body, lang, &date);
     let key = FrameKey {
         id,
+        part,
         remote,
         sv,
         print: true,
     };
-    frames.put(key, Arc::new(doc));
     let url =
-        frame_url(key).ok_or_else(|| CommandError::internal("no address for the print view"))?;
+        frame_url(&key).ok_or_else(|| CommandError::internal("no address for the print view"))?;
+    frames.put(key, Arc::new(doc));
     let label = format!("print-{id}");
     if let Some(old) = app.get_webview_window(&label) {
         let _ = old.destroy();
@@ -199,16 +224,31 @@ pub async fn print_message<R: Runtime>(
     .map_err(|e| CommandError::internal(format!("cannot open the print view: {e}")))
 }
 
+/// How deep forwarded messages may nest for the viewer.
+const MAX_DEPTH: usize = 8;
+
+fn checked_part(part: Option<Vec<u32>>) -> inkorg_core::Result<Vec<u32>> {
+    let part = part.unwrap_or_default();
+    if part.len() > MAX_DEPTH {
+        return Err(inkorg_core::Error::InvalidInput {
+            field: "part".into(),
+            message: format!("forwarded messages nest at most {MAX_DEPTH} deep here"),
+        });
+    }
+    Ok(part)
+}
+
 /// Where a frame's document is served on this platform.
-fn frame_url(key: FrameKey) -> Option<tauri::Url> {
+fn frame_url(key: &FrameKey) -> Option<tauri::Url> {
     let base = if cfg!(windows) {
         "http://inkorg-msg.localhost"
     } else {
         "inkorg-msg://localhost"
     };
     let lang = if key.sv { "sv" } else { "en" };
+    let path: String = key.part.iter().map(|p| format!("/{p}")).collect();
     tauri::Url::parse(&format!(
-        "{base}/{}?remote={}&lang={lang}&print={}",
+        "{base}/{}{path}?remote={}&lang={lang}&print={}",
         key.id,
         u8::from(key.remote),
         u8::from(key.print)
@@ -229,6 +269,12 @@ pub async fn set_remote_content_sender(
         .await?)
 }
 
+/// What is kept for offline reading, for Email options.
+#[tauri::command]
+pub async fn offline_usage(state: State<'_, AppState>) -> Result<crate::dto::OfflineUsageDto> {
+    Ok(state.engine.offline_usage().await?.into())
+}
+
 /// The senders whose remote content is always shown.
 #[tauri::command]
 pub async fn list_remote_content_senders(state: State<'_, AppState>) -> Result<Vec<String>> {
@@ -242,9 +288,11 @@ pub async fn save_attachment<R: Runtime>(
     state: State<'_, AppState>,
     id: i64,
     index: u32,
+    part: Option<Vec<u32>>,
 ) -> Result<Option<String>> {
     use tauri_plugin_dialog::DialogExt;
-    let data = state.engine.attachment(id, index).await?;
+    let part = checked_part(part)?;
+    let data = state.engine.attachment_in(id, &part, index).await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
@@ -258,7 +306,10 @@ pub async fn save_attachment<R: Runtime>(
     else {
         return Ok(None);
     };
-    state.engine.save_attachment(id, index, &path).await?;
+    state
+        .engine
+        .save_attachment_in(id, &part, index, &path)
+        .await?;
     Ok(Some(path.to_string_lossy().into_owned()))
 }
 
@@ -270,8 +321,10 @@ pub async fn save_all_attachments<R: Runtime>(
     state: State<'_, AppState>,
     id: i64,
     indexes: Vec<u32>,
+    part: Option<Vec<u32>>,
 ) -> Result<u32> {
     use tauri_plugin_dialog::DialogExt;
+    let part = checked_part(part)?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog().file().pick_folder(move |path| {
         let _ = tx.send(path.and_then(|p| p.into_path().ok()));
@@ -284,9 +337,12 @@ pub async fn save_all_attachments<R: Runtime>(
     };
     let mut saved = 0;
     for index in indexes {
-        let data = state.engine.attachment(id, index).await?;
+        let data = state.engine.attachment_in(id, &part, index).await?;
         let path = free_name(&dir, &data.info.name);
-        state.engine.save_attachment(id, index, &path).await?;
+        state
+            .engine
+            .save_attachment_in(id, &part, index, &path)
+            .await?;
         saved += 1;
     }
     Ok(saved)
@@ -316,18 +372,24 @@ pub async fn open_attachment<R: Runtime>(
     state: State<'_, AppState>,
     id: i64,
     index: u32,
+    part: Option<Vec<u32>>,
 ) -> Result<()> {
-    let data = state.engine.attachment(id, index).await?;
+    let part = checked_part(part)?;
+    let data = state.engine.attachment_in(id, &part, index).await?;
+    let steps: String = part.iter().map(|p| format!("-{p}")).collect();
     let base = app
         .path()
         .app_cache_dir()
         .unwrap_or_else(|_| std::env::temp_dir().join("inkorg"))
         .join("opened")
-        .join(format!("{id}-{index}"));
+        .join(format!("{id}{steps}-{index}"));
     private_dir(&base)
         .map_err(|e| CommandError::internal(format!("cannot make {}: {e}", base.display())))?;
     let path = base.join(&data.info.name);
-    state.engine.save_attachment(id, index, &path).await?;
+    state
+        .engine
+        .save_attachment_in(id, &part, index, &path)
+        .await?;
     open::that_detached(&path)
         .map_err(|e| CommandError::internal(format!("cannot open {}: {e}", path.display())))
 }
@@ -373,9 +435,17 @@ pub fn is_frame(url: &tauri::Url) -> bool {
     }
 }
 
+/// `/ID` or `/ID/INDEX/…` (a forwarded message): the message and the part.
+fn message_path(path: &str) -> Option<(i64, Vec<u32>)> {
+    let mut steps = path.strip_prefix('/')?.split('/');
+    let id: i64 = steps.next()?.parse().ok()?;
+    let part: Vec<u32> = steps.map(|s| s.parse().ok()).collect::<Option<_>>()?;
+    (part.len() <= MAX_DEPTH).then_some((id, part))
+}
+
 fn frame_key(request: &Request<Vec<u8>>) -> Option<FrameKey> {
     let uri = request.uri();
-    let id: i64 = uri.path().trim_matches('/').parse().ok()?;
+    let (id, part) = message_path(uri.path())?;
     let query = uri.query().unwrap_or("");
     let param = |name: &str| {
         query
@@ -386,6 +456,7 @@ fn frame_key(request: &Request<Vec<u8>>) -> Option<FrameKey> {
     };
     Some(FrameKey {
         id,
+        part,
         remote: param("remote") == Some("1"),
         sv: param("lang") == Some("sv"),
         print: param("print") == Some("1"),
@@ -414,12 +485,92 @@ fn respond(
         .unwrap_or_else(|_| Response::new(Cow::Borrowed(&b""[..])))
 }
 
-/// Serves `inkorg-msg://localhost/ID?remote=0|1&lang=sv|en`.
+/// A click a frame asked about: `…/ID[/INDEX…]?link=N`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LinkRequest {
+    id: i64,
+    part: Vec<u32>,
+    n: usize,
+}
+
+fn link_request(request: &Request<Vec<u8>>) -> Option<LinkRequest> {
+    let uri = request.uri();
+    let (id, part) = message_path(uri.path())?;
+    let n = uri
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("link="))?
+        .parse()
+        .ok()?;
+    Some(LinkRequest { id, part, n })
+}
+
+/// Hands a link to the UI of window `label`, which shows its real target first where it
+/// needs to; only web and mail addresses. Whether it was handed on.
+pub(crate) fn hand_link<R: Runtime>(app: &tauri::AppHandle<R>, label: &str, url: &str) -> bool {
+    use tauri::Emitter;
+    let scheme = url.split(':').next().unwrap_or("").to_ascii_lowercase();
+    if !matches!(scheme.as_str(), "http" | "https" | "mailto") {
+        return false;
+    }
+    if let Err(e) = app.emit_to(label, "inkorg://link", url) {
+        eprintln!("Inkorg: cannot hand a link to the window: {e}");
+    }
+    true
+}
+
+/// A click on link N of message `id` in window `label`: its address to that window's UI,
+/// and "204 No Content" to the frame, which therefore stays as it was.
+fn follow_link<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    label: String,
+    LinkRequest { id, part, n }: LinkRequest,
+    responder: tauri::UriSchemeResponder,
+) {
+    tauri::async_runtime::spawn(async move {
+        let frames = app.state::<Frames>();
+        let doc = match frames.any(id, &part) {
+            Some(doc) => Some(doc),
+            None => {
+                let state = app.state::<AppState>();
+                let key = FrameKey {
+                    id,
+                    part,
+                    remote: false,
+                    sv: false,
+                    print: false,
+                };
+                render(&state.engine, &frames, key)
+                    .await
+                    .ok()
+                    .map(|(_, d)| d)
+            }
+        };
+        match doc.as_ref().and_then(|d| d.link(n)) {
+            Some(url) => {
+                if !hand_link(&app, &label, url) {
+                    eprintln!("Inkorg: refused to open {url}");
+                }
+            }
+            None => eprintln!("Inkorg: message {id} has no link {n}"),
+        }
+        let csp = inkorg_core::content_security_policy(false);
+        responder.respond(respond(StatusCode::NO_CONTENT, &csp, Vec::new(), false));
+    });
+}
+
+/// Serves `inkorg-msg://localhost/ID?remote=0|1&lang=sv|en` to the frame in window `label`,
+/// and the clicks on its links (`?link=N`).
 pub fn serve<R: Runtime>(
     app: tauri::AppHandle<R>,
+    label: &str,
     request: Request<Vec<u8>>,
     responder: tauri::UriSchemeResponder,
 ) {
+    if let Some(link) = link_request(&request) {
+        follow_link(app, label.to_string(), link, responder);
+        return;
+    }
     let Some(key) = frame_key(&request) else {
         responder.respond(respond(
             StatusCode::NOT_FOUND,
@@ -432,7 +583,7 @@ pub fn serve<R: Runtime>(
     tauri::async_runtime::spawn(async move {
         let csp = inkorg_core::content_security_policy(key.remote);
         let frames = app.state::<Frames>();
-        let doc = match frames.get(key) {
+        let doc = match frames.get(&key) {
             Some(doc) => Ok(doc),
             None if key.print => Err(inkorg_core::Error::InvalidInput {
                 field: "print".into(),
@@ -444,7 +595,7 @@ pub fn serve<R: Runtime>(
             }
         };
         let response = match doc {
-            Ok(doc) => respond(StatusCode::OK, &csp, doc.as_bytes().to_vec(), true),
+            Ok(doc) => respond(StatusCode::OK, &csp, doc.html.as_bytes().to_vec(), true),
             Err(e) => respond(
                 StatusCode::NOT_FOUND,
                 &csp,
@@ -487,6 +638,7 @@ mod tests {
             key,
             FrameKey {
                 id: 42,
+                part: Vec::new(),
                 remote: true,
                 sv: true,
                 print: false
@@ -495,8 +647,40 @@ mod tests {
         let key = frame_key(&req("inkorg-msg://localhost/42?print=1")).unwrap();
         assert!(key.print && !key.remote && !key.sv);
         assert!(frame_key(&req("inkorg-msg://localhost/../etc/passwd")).is_none());
+        let link = |id, part: &[u32], n| {
+            Some(LinkRequest {
+                id,
+                part: part.to_vec(),
+                n,
+            })
+        };
         assert_eq!(
-            frame_url(key).unwrap().as_str(),
+            link_request(&req("inkorg-msg://localhost/42?link=3")),
+            link(42, &[], 3)
+        );
+        assert_eq!(
+            link_request(&req("http://inkorg-msg.localhost/42?remote=0&link=0")),
+            link(42, &[], 0)
+        );
+        assert_eq!(
+            link_request(&req("inkorg-msg://localhost/42/1/0?link=2")),
+            link(42, &[1, 0], 2)
+        );
+        let fwd = frame_key(&req("inkorg-msg://localhost/42/1?lang=sv")).unwrap();
+        assert_eq!(fwd.part, [1]);
+        assert_eq!(
+            frame_url(&fwd).unwrap().as_str(),
+            "inkorg-msg://localhost/42/1?remote=0&lang=sv&print=0"
+        );
+        assert!(frame_key(&req("inkorg-msg://localhost/42/x")).is_none());
+        assert!(frame_key(&req("inkorg-msg://localhost/42/1/1/1/1/1/1/1/1/1")).is_none());
+        assert_eq!(
+            link_request(&req("inkorg-msg://localhost/42?remote=1")),
+            None
+        );
+        assert_eq!(link_request(&req("inkorg-msg://localhost/42?link=x")), None);
+        assert_eq!(
+            frame_url(&key).unwrap().as_str(),
             "inkorg-msg://localhost/42?remote=0&lang=en&print=1"
         );
     }

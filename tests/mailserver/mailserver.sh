@@ -46,7 +46,7 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAUL
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
 # alice and bob are for people and demos; the others give each test its own mailbox.
-USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia rut sam tove bench e2e reader)
+USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia rut sam tove ulla vera bench e2e reader)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail

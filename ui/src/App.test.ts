@@ -39,6 +39,7 @@ const messages: MessageDto[] = [0, 1, 2].map((i) => ({
 const defaults: PreferencesDto = {
   signature: '', signatureInNew: false, signatureInReplies: false, fontFamily: 'sans-serif', fontSize: 11,
   fontColor: '#000000', saveSentCopy: true, showInlineImages: false, markReadInPreview: false, notifyNewMail: true, language: 'system',
+  offlineRange: 'days30', offlineBudgetMb: 1000,
 };
 
 const gmail = (verified: boolean, problem?: DetectionDto['incoming']['problem']): DetectionDto => ({
@@ -84,6 +85,7 @@ function ipc(opts: { system?: string; prefs?: PreferencesDto; account?: AccountD
       case 'sync_now': return null;
       case 'list_queue': return [];
       case 'open_link': return null;
+      case 'offline_usage': return { messages: 812, bytes: 92_600_000, budgetsMb: [250, 1000, 5000, 0] };
     }
     return null;
   }, { shouldMockEvents: true });
@@ -467,6 +469,11 @@ describe('the inbox', () => {
     expect((await found('#health[data-state="offline"]')).textContent).toBe('Offline – trying again in 30 s');
     await engineEvent({ type: 'queue', pending: 3 });
     expect((await screen.findByRole('button', { name: '3 changes waiting' }))).toBeTruthy();
+    // The background download for offline reading says how far it is, and goes when done.
+    await engineEvent({ type: 'offline', done: 40, total: 812, storedBytes: 9_000_000, budgetReached: false });
+    expect((await found('#offline-progress')).textContent).toBe('Downloading for offline reading: 40 of 812');
+    await engineEvent({ type: 'offline', done: 812, total: 812, storedBytes: 90_000_000, budgetReached: false });
+    await waitFor(() => expect(document.querySelector('#offline-progress')).toBeNull());
   });
 
   it('the folder pane lists the roles first in the language, then the rest decoded by name', async () => {
@@ -663,6 +670,28 @@ describe('reading', () => {
     return list;
   }
 
+  it('a forwarded message opens in its own Inkorg window; other attachments go to the system', async () => {
+    const attachments = [
+      { index: 0, name: 'Kallelse till möte.eml', size: 2100, mimeType: 'message/rfc822', isMessage: true, risky: false },
+      { index: 1, name: 'agenda.pdf', size: 9000, mimeType: 'application/pdf', isMessage: false, risky: false },
+    ];
+    const calls = ipc({ account }, (cmd, args) => {
+      if (cmd === 'read_message') return read(messages.find((x) => x.id === args.id)!, { attachments });
+    });
+    await openSecond();
+    const open = async (name: string) => {
+      const row = [...document.querySelectorAll('[data-attachment]')].find((r) => r.textContent?.includes(name))!;
+      await fireEvent.click([...row.querySelectorAll('button')].find((b) => b.textContent === 'Open')!);
+    };
+    await open('Kallelse till möte.eml');
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'open_message_window')).toBe(true));
+    const win = calls.find((c) => c.cmd === 'open_message_window')!;
+    expect(win.args).toMatchObject({ id: 101, title: 'Kallelse till möte.eml', part: [0] });
+    expect(calls.some((c) => c.cmd === 'open_attachment')).toBe(false);
+    await open('agenda.pdf');
+    await waitFor(() => expect(calls.find((c) => c.cmd === 'open_attachment')?.args).toMatchObject({ id: 101, index: 1, part: [] }));
+  });
+
   it('the remote-content bar appears only for remote content; Show once reads the message again with it', async () => {
     const calls = ipc({ account }, (cmd, args) => {
       if (cmd !== 'read_message') return undefined;
@@ -674,7 +703,7 @@ describe('reading', () => {
     expect(document.querySelector('[data-message-id="101"][role="option"]')).toBeTruthy();
     expect((await found('#remote-bar')).textContent).toContain('Remote content was blocked');
     const frame = document.querySelector('[data-testid="reader-frame"]')!;
-    expect(frame.getAttribute('sandbox')).toBe('allow-popups');
+    expect(frame.getAttribute('sandbox')).toBe('');
     expect(frame.getAttribute('src')).toContain('remote=0');
     expect(calls.some((c) => c.cmd === 'read_message' && c.args.id === 101 && c.args.remoteOnce === false)).toBe(true);
     await fireEvent.click(screen.getByRole('button', { name: 'Show once' }));
@@ -747,12 +776,21 @@ describe('personal settings', () => {
     expect((screen.getByLabelText('Show inline images') as HTMLInputElement).checked).toBe(false);
     expect((screen.getByLabelText('Mark as read in preview') as HTMLInputElement).checked).toBe(false);
     await fireEvent.click(screen.getByLabelText('Mark as read in preview'));
+    // Offline reading: the range, the budget, and what is kept now.
+    expect((screen.getByLabelText('Download messages for offline reading') as HTMLSelectElement).value).toBe('days30');
+    expect((await found('#offline-usage')).textContent).toBe('812 messages kept for offline reading (93 MB).');
+    expect([...(screen.getByLabelText('Use at most') as HTMLSelectElement).options].map((o) => o.text)).toEqual(['250 MB', '1.0 GB', '5.0 GB', 'no limit']);
+    await fireEvent.change(screen.getByLabelText('Download messages for offline reading'), { target: { value: 'all' } });
+    await fireEvent.change(screen.getByLabelText('Use at most'), { target: { value: '5000' } });
     await fireEvent.change(screen.getByLabelText('Language'), { target: { value: 'sv' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     await screen.findByRole('dialog', { name: 'Alternativ för e-post' });
     const saved = calls.find((c) => c.cmd === 'set_preferences')!.args.preferences as PreferencesDto;
     expect(saved.markReadInPreview).toBe(true);
     expect(saved.language).toBe('sv');
+    expect(saved.offlineRange).toBe('all');
+    expect(saved.offlineBudgetMb).toBe(5000);
+    expect((screen.getByLabelText('Ladda ned meddelanden för läsning offline') as HTMLSelectElement).selectedOptions[0]?.text).toBe('alla');
     const general = screen.getByRole('tab', { name: 'Allmänt' });
     await fireEvent.keyDown(general, { key: 'ArrowRight' });
     expect(screen.getByRole('tab', { name: 'E-postkonto' }).getAttribute('aria-selected')).toBe('true');

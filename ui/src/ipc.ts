@@ -19,11 +19,13 @@ import type { QueuedActionDto } from './bindings/QueuedActionDto';
 import type { ReaderDto } from './bindings/ReaderDto';
 import type { AttachmentDto } from './bindings/AttachmentDto';
 import type { LinkWarningDto } from './bindings/LinkWarningDto';
+import type { OfflineUsageDto } from './bindings/OfflineUsageDto';
+import type { OfflineRangeDto } from './bindings/OfflineRangeDto';
 
 export type {
   AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto, LoginRequest,
   MessageDto, PreferencesDto, ServerDto, EventDto, HealthDto, MarkDto, QueuedActionDto,
-  ReaderDto, AttachmentDto, LinkWarningDto,
+  ReaderDto, AttachmentDto, LinkWarningDto, OfflineUsageDto, OfflineRangeDto,
 };
 
 /** What the list knows of a message (a window of its own learns it from the reader). */
@@ -47,10 +49,11 @@ export function onLink(handler: (url: string) => void): Promise<UnlistenFn> {
 /** The address of a message's frame: its sanitised document, served by the core under its
  * own Content-Security-Policy (`inkorg-msg://localhost/ID`, `http://inkorg-msg.localhost/ID`
  * on Windows). */
-export function messageFrameUrl(id: number, remote: boolean, lang: 'sv' | 'en'): string {
+export function messageFrameUrl(id: number, remote: boolean, lang: 'sv' | 'en', part: number[] = []): string {
   // As Tauri serves custom schemes: WebView2 (Windows) only as http://SCHEME.localhost.
   const base = /Windows/.test(navigator.userAgent) ? 'http://inkorg-msg.localhost' : 'inkorg-msg://localhost';
-  return `${base}/${id}?remote=${remote ? 1 : 0}&lang=${lang}`;
+  const path = part.map((p) => `/${p}`).join('');
+  return `${base}/${id}${path}?remote=${remote ? 1 : 0}&lang=${lang}`;
 }
 
 /** Every failure of a command is a CommandError; anything else is wrapped as "internal". */
@@ -116,24 +119,30 @@ export const api = {
   /** Opens an https link in the system browser. */
   openLink: (url: string) => call<null>('open_link', { url }),
   /** Opens a message for reading (fetched now if not stored; not marked read by this). */
-  readMessage: (id: number, remoteOnce: boolean, language: 'sv' | 'en') =>
-    call<ReaderDto>('read_message', { id, remoteOnce, language }),
+  readMessage: (id: number, remoteOnce: boolean, language: 'sv' | 'en', part: number[] = []) =>
+    call<ReaderDto>('read_message', { id, remoteOnce, language, part }),
   /** "Visa alltid från avsändaren" or its revocation. */
   setRemoteContentSender: (address: string, on: boolean) =>
     call<null>('set_remote_content_sender', { address, on }),
   listRemoteContentSenders: () => call<string[]>('list_remote_content_senders'),
+  /** What is kept for offline reading, and the budgets Email options offers. */
+  offlineUsage: () => call<OfflineUsageDto>('offline_usage'),
   /** The system's save dialog; the saved path, or null when cancelled. */
-  saveAttachment: (id: number, index: number) => call<string | null>('save_attachment', { id, index }),
+  saveAttachment: (id: number, index: number, part: number[] = []) =>
+    call<string | null>('save_attachment', { id, index, part }),
   /** A folder from the system's dialog; how many were saved. */
-  saveAllAttachments: (id: number, indexes: number[]) =>
-    call<number>('save_all_attachments', { id, indexes }),
+  saveAllAttachments: (id: number, indexes: number[], part: number[] = []) =>
+    call<number>('save_all_attachments', { id, indexes, part }),
   /** Saved to a private temporary folder, then opened by the system. */
-  openAttachment: (id: number, index: number) => call<null>('open_attachment', { id, index }),
+  openAttachment: (id: number, index: number, part: number[] = []) =>
+    call<null>('open_attachment', { id, index, part }),
   /** A message's web link, after the person saw its target. */
   openMessageLink: (url: string) => call<null>('open_message_link', { url }),
-  /** Enter or a double-click: the message in a window of its own. */
-  openMessageWindow: (id: number, title: string) => call<null>('open_message_window', { id, title }),
+  /** Enter or a double-click: the message in a window of its own; with `part`, a message
+   * forwarded inside it (its attachment index at each level). */
+  openMessageWindow: (id: number, title: string, part: number[] = []) =>
+    call<null>('open_message_window', { id, title, part }),
   /** "Skriv ut": the message with its headers (the date as shown) and the print dialog. */
-  printMessage: (id: number, remote: boolean, language: 'sv' | 'en', date: string) =>
-    call<null>('print_message', { id, remote, language, date }),
+  printMessage: (id: number, remote: boolean, language: 'sv' | 'en', date: string, part: number[] = []) =>
+    call<null>('print_message', { id, remote, language, date, part }),
 };

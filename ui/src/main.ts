@@ -5,8 +5,11 @@ import './app.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('no #app element');
-// index.html?message=ID is a message in a window of its own; anything else the main window.
-const message = Number(new URLSearchParams(window.location.search).get('message'));
+// index.html?message=ID is a message in a window of its own (&part=2.0: a message forwarded
+// inside it); anything else the main window.
+const query = new URLSearchParams(window.location.search);
+const message = Number(query.get('message'));
+const part = (query.get('part') ?? '').split('.').filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n >= 0);
 export default Number.isInteger(message) && message > 0
-  ? mount(MessageWindow, { target, props: { id: message } })
+  ? mount(MessageWindow, { target, props: { id: message, part } })
   : mount(App, { target });

@@ -128,6 +128,19 @@ enum Command {
         #[arg(value_name = "FOLDER")]
         folder: String,
     },
+    /// Offline reading: how many messages are kept and the space they take; with --range or
+    /// --budget-mb, also sets how far back the background download (run by `watch` and the
+    /// app) goes and where it stops (Email options, General).
+    Offline {
+        /// 30 or 180 (days), or all.
+        #[arg(long, value_parser = ["30", "180", "all"])]
+        range: Option<String>,
+        /// 250, 1000 or 5000, or 0 for no limit.
+        #[arg(long, value_name = "MB")]
+        budget_mb: Option<u32>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the account, its servers and folders.
     Status {
         #[arg(long)]
@@ -336,6 +349,11 @@ async fn run(cli: Cli) -> Result<(), Error> {
             json,
         } => list(&engine, &folder, limit, offset, json).await,
         Command::Status { json } => status(&engine, json, &overrides).await,
+        Command::Offline {
+            range,
+            budget_mb,
+            json,
+        } => offline(&engine, range.as_deref(), budget_mb, json).await,
         Command::Folders { json } => folders(&engine, json).await,
         Command::Show { id, json } => show(&engine, id, json).await,
         Command::SaveAttachment { id, index, out } => {
@@ -695,6 +713,20 @@ fn describe_event(e: &Event) -> String {
             folder, new, total, ..
         } => format!("synced   {folder}: {new} new, {total} in total"),
         Event::Queue { pending } => format!("queue    {pending} action(s) waiting"),
+        Event::Offline {
+            done,
+            total,
+            stored_bytes,
+            budget_reached,
+        } => format!(
+            "offline  {done} of {total} messages downloaded for offline reading, {:.1} MB kept{}",
+            *stored_bytes as f64 / 1e6,
+            if *budget_reached {
+                " (the space for it is full)"
+            } else {
+                ""
+            }
+        ),
         Event::Health(h) => match h {
             Health::Connecting => "health   connecting".into(),
             Health::Online { updated_at, push } => format!(
@@ -900,6 +932,56 @@ async fn status(
             f.name, f.total, f.unread, synced
         );
     }
+    Ok(())
+}
+
+async fn offline(
+    engine: &Engine,
+    range: Option<&str>,
+    budget_mb: Option<u32>,
+    json: bool,
+) -> Result<(), Error> {
+    use inkorg_core::OfflineRange;
+    let mut prefs = engine.preferences().await?;
+    if range.is_some() || budget_mb.is_some() {
+        if let Some(r) = range {
+            prefs.offline_range = match r {
+                "30" => OfflineRange::Days30,
+                "180" => OfflineRange::Days180,
+                _ => OfflineRange::All,
+            };
+        }
+        if let Some(b) = budget_mb {
+            prefs.offline_budget_mb = b;
+        }
+        prefs = engine.set_preferences(prefs).await?;
+    }
+    let usage = engine.offline_usage().await?;
+    if json {
+        let v = serde_json::json!({
+            "range": prefs.offline_range,
+            "budget_mb": prefs.offline_budget_mb,
+            "messages": usage.messages,
+            "bytes": usage.bytes,
+        });
+        println!("{v}");
+        return Ok(());
+    }
+    let range = match prefs.offline_range {
+        OfflineRange::Days30 => "the last 30 days",
+        OfflineRange::Days180 => "the last 180 days",
+        OfflineRange::All => "all mail",
+    };
+    let budget = match prefs.offline_budget_mb {
+        0 => "no limit".to_string(),
+        mb => format!("at most {mb} MB"),
+    };
+    println!("download: {range}, {budget}");
+    println!(
+        "kept:     {} messages, {:.1} MB",
+        usage.messages,
+        usage.bytes as f64 / 1e6
+    );
     Ok(())
 }
 

@@ -563,3 +563,161 @@ fn a_server_shaped_like_courier_gives_roles_by_name_and_acts_without_move_or_con
     );
     assert_eq!(followed("INBOX"), Some(true));
 }
+
+/// An RFC 5322 date `days_ago` days before now (UTC).
+fn date_days_ago(days_ago: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let t = now - days_ago * 86_400;
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][(m - 1) as usize];
+    format!(
+        "{d} {month} {y} {:02}:{:02}:{:02} +0000",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Mailbox files for `user`: one per (subject, days ago, body), put on the server as they are.
+fn put_mail(user: &str, dir: &Path, mails: &[(String, i64, String)]) {
+    let mut files = Vec::new();
+    for (i, (subject, days, body)) in mails.iter().enumerate() {
+        let path = dir.join(format!("{i}.eml"));
+        std::fs::write(
+            &path,
+            format!(
+                "From: Anna <anna@inkorg.test>\r\nTo: {user}@inkorg.test\r\nSubject: {subject}\r\n\
+                 Date: {}\r\nMessage-ID: <offline-{i}@inkorg.test>\r\nMIME-Version: 1.0\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n",
+                date_days_ago(*days)
+            ),
+        )
+        .unwrap();
+        files.push(path.display().to_string());
+    }
+    ctl(&["reset", user]);
+    let mut args = vec!["save", user];
+    args.extend(files.iter().map(String::as_str));
+    ctl(&args);
+}
+
+#[test]
+fn mail_of_the_last_30_days_downloads_by_itself_unread_and_reads_with_the_server_gone() {
+    let Some(env) = servers() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut mails: Vec<(String, i64, String)> = (1..=8)
+        .map(|d| (format!("Ny {d}"), d, format!("Färsk text nummer {d}.")))
+        .collect();
+    mails.extend((0..4).map(|i| (format!("Gammal {i}"), 90 + i, format!("Gammal text {i}."))));
+    put_mail("ulla", tmp.path(), &mails);
+    let dir = tempfile::tempdir().unwrap();
+    log_in(&env, dir.path(), "ulla", &env["IMAP_PORT"]);
+    let setting = json(dir.path(), &["offline", "--json"]);
+    assert_eq!(setting["range"], "days30", "the default: {setting}");
+    assert_eq!(setting["messages"], 0);
+
+    let watch = Watch::start(dir.path());
+    let end = watch
+        .wait_for(Duration::from_secs(60), |v| {
+            v["type"] == "offline" && v["done"] == v["total"]
+        })
+        .expect("the download finished");
+    assert_eq!(end["total"], 8, "the mail of the last 30 days: {end}");
+    assert_eq!(end["budget_reached"], false);
+    drop(watch);
+    let flags = server_state("ulla");
+    assert!(
+        flags["INBOX"].iter().all(|(_, f)| !f.contains("\\Seen")),
+        "downloading marks nothing read: {flags:?}"
+    );
+    let kept = json(dir.path(), &["offline", "--json"]);
+    assert_eq!(kept["messages"], 8, "{kept}");
+    assert!(kept["bytes"].as_u64().unwrap() > 8 * 200, "{kept}");
+
+    // The mailbox emptied at the provider (as on a train without a network, the server
+    // cannot answer): the new mail reads from the store, the old mail was never downloaded.
+    ctl(&["reset", "ulla"]);
+    for m in json(dir.path(), &["list", "--limit", "100", "--json"])
+        .as_array()
+        .unwrap()
+    {
+        let id = m["id"].as_i64().unwrap().to_string();
+        let subject = m["subject"].as_str().unwrap();
+        let o = cli(dir.path(), &["show", &id, "--json"], "");
+        if subject.starts_with("Ny ") {
+            assert!(o.status.success(), "{subject}: {}", stderr(&o));
+            let shown: Value = serde_json::from_slice(&o.stdout).unwrap();
+            let n = subject.trim_start_matches("Ny ");
+            assert_eq!(
+                shown["text"].as_str().unwrap().trim(),
+                format!("Färsk text nummer {n}.")
+            );
+        } else {
+            assert!(!o.status.success(), "{subject} was not downloaded");
+        }
+    }
+}
+
+#[test]
+fn the_download_for_offline_reading_stops_at_its_disk_budget() {
+    let Some(env) = servers() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    // Six messages of 400 kB; a budget of 1 MB holds two of them.
+    let filler = "Lorem ipsum dolor sit amet, ".repeat(14_300);
+    let mails: Vec<(String, i64, String)> = (1..=6)
+        .map(|d| (format!("Stor {d}"), d, filler.clone()))
+        .collect();
+    put_mail("vera", tmp.path(), &mails);
+    let dir = tempfile::tempdir().unwrap();
+    log_in(&env, dir.path(), "vera", &env["IMAP_PORT"]);
+    // Email options offers 250 MB and more; the test writes a smaller budget into the store
+    // itself, as an older or newer version might have saved it.
+    let o = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             c.execute(\"INSERT INTO preferences (key, value) VALUES ('general', ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value\", \
+             ('{\"offline_range\":\"all\",\"offline_budget_mb\":1}',)); c.commit()",
+        ])
+        .arg(dir.path().join("inkorg.sqlite3"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(dir.path(), &["offline", "--json"])["budget_mb"], 1);
+
+    let watch = Watch::start(dir.path());
+    let end = watch
+        .wait_for(Duration::from_secs(60), |v| {
+            v["type"] == "offline" && v["budget_reached"] == true
+        })
+        .expect("the download stopped at the budget");
+    assert_eq!(end["done"], 2, "{end}");
+    assert!(end["stored_bytes"].as_u64().unwrap() <= 1_000_000, "{end}");
+    drop(watch);
+    let kept = json(dir.path(), &["offline", "--json"]);
+    assert_eq!(kept["messages"], 2, "the two newest: {kept}");
+    // What the person opens is always kept, budget or not.
+    let newest_but_two = json(dir.path(), &["list", "--limit", "3", "--json"])[2]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let o = cli(dir.path(), &["show", &newest_but_two, "--json"], "");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(json(dir.path(), &["offline", "--json"])["messages"], 3);
+}

@@ -157,6 +157,11 @@ pub(crate) async fn run(ctx: Ctx, cancel: CancellationToken) -> Result<()> {
             () = tokio::time::sleep(Duration::from_secs(2)) => {}
         }
     };
+    // The background download for offline reading runs while this loop does (and stops with
+    // it, however it ends).
+    let offline = cancel.child_token();
+    let _stop_offline = offline.clone().drop_guard();
+    tokio::spawn(crate::prefetch::run(ctx.clone(), offline));
     let mut backoff = Backoff::new();
     loop {
         if cancel.is_cancelled() {

@@ -12,7 +12,6 @@ use crate::engine::Ctx;
 use crate::error::{Endpoint, Error, Result};
 use crate::imap::{self, CommandFailure, Session};
 use crate::secrets::Role;
-use crate::store::BodyLocation;
 
 /// The body connection closes after this long without a fetch.
 const IDLE_CLOSE: Duration = Duration::from_secs(120);
@@ -48,7 +47,17 @@ pub(crate) async fn body(ctx: &Ctx, message_id: i64) -> Result<Vec<u8>> {
                 .into(),
         )
         })?;
-    let raw = fetch(ctx, &loc, uid).await?;
+    let raw = fetch(ctx, &loc.folder, loc.uidvalidity, &[uid])
+        .await?
+        .into_iter()
+        .next()
+        .map(|(_, raw)| raw)
+        .ok_or_else(|| {
+            Error::NotFound(format!(
+                "the message is no longer in {} on the server",
+                crate::folders::decode_name(&loc.folder)
+            ))
+        })?;
     let keep = raw.clone();
     ctx.store
         .call(move |db| db.save_body(message_id, &keep))
@@ -56,7 +65,15 @@ pub(crate) async fn body(ctx: &Ctx, message_id: i64) -> Result<Vec<u8>> {
     Ok(raw)
 }
 
-async fn fetch(ctx: &Ctx, loc: &BodyLocation, uid: u32) -> Result<Vec<u8>> {
+/// The raw messages `uids` of `folder` (those the server still has), on the body connection.
+/// `uidvalidity` is the folder's as the store knows it: a folder recreated on the server
+/// since has other messages under these UIDs, so nothing is fetched.
+pub(crate) async fn fetch(
+    ctx: &Ctx,
+    folder: &str,
+    uidvalidity: Option<u32>,
+    uids: &[u32],
+) -> Result<Vec<(u32, Vec<u8>)>> {
     let mut guard = ctx.bodies.lock().await;
     // A connection that has been idle may have been dropped by the server: one fresh try.
     for attempt in 0..2 {
@@ -65,18 +82,13 @@ async fn fetch(ctx: &Ctx, loc: &BodyLocation, uid: u32) -> Result<Vec<u8>> {
             Some(c) => c,
             None => open(ctx).await?,
         };
-        match fetch_on(&mut conn, ctx, loc, uid).await {
-            Ok(raw) => {
+        match fetch_on(&mut conn, ctx, folder, uidvalidity, uids).await {
+            Ok(found) => {
                 conn.last_used = Instant::now();
                 *guard = Some(conn);
                 drop(guard);
                 close_when_idle(ctx.bodies.clone());
-                return raw.ok_or_else(|| {
-                    Error::NotFound(format!(
-                        "the message is no longer in {} on the server",
-                        crate::folders::decode_name(&loc.folder)
-                    ))
-                });
+                return Ok(found);
             }
             Err(CommandFailure::Refused(text)) => {
                 *guard = Some(conn);
@@ -98,33 +110,35 @@ async fn fetch(ctx: &Ctx, loc: &BodyLocation, uid: u32) -> Result<Vec<u8>> {
 async fn fetch_on(
     conn: &mut BodyConn,
     ctx: &Ctx,
-    loc: &BodyLocation,
-    uid: u32,
-) -> std::result::Result<Option<Vec<u8>>, CommandFailure> {
+    folder: &str,
+    uidvalidity: Option<u32>,
+    uids: &[u32],
+) -> std::result::Result<Vec<(u32, Vec<u8>)>, CommandFailure> {
     // A folder EXAMINEd a while ago shows this session only the mail it had then (the server
-    // tells a session of new mail at its own pace): a UID it does not know yet is looked for
+    // tells a session of new mail at its own pace): UIDs it does not know yet are looked for
     // again after a fresh EXAMINE.
-    let already = conn
-        .selected
-        .as_ref()
-        .is_some_and(|(f, _)| *f == loc.folder);
+    let already = conn.selected.as_ref().is_some_and(|(f, _)| *f == folder);
+    let mut found: Vec<(u32, Vec<u8>)> = Vec::new();
+    let mut missing: Vec<u32> = uids.to_vec();
     for fresh in [!already, true] {
         if fresh {
             conn.selected = None;
-            let v = imap::examine(&mut conn.session, &conn.ep, &ctx.timeouts, &loc.folder).await?;
-            conn.selected = Some((loc.folder.clone(), v));
+            let v = imap::examine(&mut conn.session, &conn.ep, &ctx.timeouts, folder).await?;
+            conn.selected = Some((folder.to_string(), v));
         }
         let validity = conn.selected.as_ref().map_or(0, |(_, v)| *v);
-        if loc.uidvalidity.is_some_and(|want| want != validity) {
-            // The folder was recreated on the server: this UID names another message now.
-            return Ok(None);
+        if uidvalidity.is_some_and(|want| want != validity) {
+            // The folder was recreated on the server: these UIDs name other messages now.
+            return Ok(Vec::new());
         }
-        let raw = imap::fetch_body(&mut conn.session, &conn.ep, &ctx.timeouts, uid).await?;
-        if raw.is_some() || fresh {
-            return Ok(raw);
+        let got = imap::fetch_bodies(&mut conn.session, &conn.ep, &ctx.timeouts, &missing).await?;
+        missing.retain(|u| !got.iter().any(|(g, _)| g == u));
+        found.extend(got);
+        if missing.is_empty() || fresh {
+            break;
         }
     }
-    Ok(None)
+    Ok(found)
 }
 
 async fn open(ctx: &Ctx) -> Result<BodyConn> {

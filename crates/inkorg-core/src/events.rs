@@ -60,6 +60,15 @@ pub enum Event {
     Health(Health),
     /// The number of actions waiting for the server.
     Queue { pending: u32 },
+    /// The background download for offline reading: `done` of the `total` messages in range
+    /// that had no stored body when the pass began; `stored_bytes` is what the account's
+    /// bodies take now. `budget_reached`: the pass stopped at the disk budget.
+    Offline {
+        done: u32,
+        total: u32,
+        stored_bytes: u64,
+        budget_reached: bool,
+    },
 }
 
 /// The account loop's state, in the words a UI shows ("Uppdaterad 10:42", "Offline – försöker

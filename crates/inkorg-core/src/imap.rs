@@ -868,26 +868,40 @@ pub(crate) async fn examine(
     Ok(mb.uid_validity.unwrap_or(0))
 }
 
-/// `UID FETCH uid BODY.PEEK[]`: the whole message as the server has it, without setting
-/// \Seen. `None` when the server has no message with that UID (removed meanwhile).
-pub(crate) async fn fetch_body(
+/// The raw messages `uids` of the selected folder (BODY.PEEK[]: reading does not mark them
+/// read), as the server has them; a UID the server no longer has is left out. One command for
+/// all of them (the background download asks for a batch at a time).
+pub(crate) async fn fetch_bodies(
     session: &mut Session,
     ep: &Endpoint,
     timeouts: &Timeouts,
-    uid: u32,
-) -> Cmd<Option<Vec<u8>>> {
+    uids: &[u32],
+) -> Cmd<Vec<(u32, Vec<u8>)>> {
+    let set = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let work = async {
         let fetches: Vec<_> = session
-            .uid_fetch(uid.to_string(), "(UID BODY.PEEK[])")
+            .uid_fetch(set, "(UID BODY.PEEK[])")
             .await?
             .try_collect()
             .await?;
+        let one = uids.len() == 1 && fetches.len() == 1;
         Ok(fetches
             .iter()
-            .find(|f| f.uid == Some(uid) || fetches.len() == 1)
-            .and_then(|f| f.body().map(<[u8]>::to_vec)))
+            .filter_map(|f| {
+                // A server that leaves the UID out of its answer to one UID FETCH: it is that.
+                let uid = f.uid.or(if one { uids.first().copied() } else { None })?;
+                let body = f.body()?;
+                uids.contains(&uid).then(|| (uid, body.to_vec()))
+            })
+            .collect())
     };
-    timed(ep, timeouts.fetch, "UID FETCH BODY", work).await
+    // The timeout covers the batch: give a batch of n messages n times a single one's time.
+    let limit = timeouts.fetch * u32::try_from(uids.len().clamp(1, 50)).unwrap_or(1);
+    timed(ep, limit, "UID FETCH BODY", work).await
 }
 
 #[cfg(test)]

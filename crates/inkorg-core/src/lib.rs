@@ -19,6 +19,7 @@ mod mime;
 mod net;
 mod overrides;
 mod personal;
+mod prefetch;
 mod provider_answers;
 mod reader;
 mod replay;
@@ -32,7 +33,7 @@ mod tls;
 
 pub use credential::{OAuth2Token, Secret};
 pub use engine::{
-    default_data_dir, Credentials, Engine, Flushed, LoginOutcome, Mark, OpenOptions,
+    default_data_dir, Credentials, Engine, Flushed, LoginOutcome, Mark, OfflineUsage, OpenOptions,
     OutgoingMessage, ReadMessage, Status,
 };
 pub use error::{BlockReason, Cause, Endpoint, Error, ErrorKind, Protocol, Result};
@@ -40,11 +41,11 @@ pub use events::{ErrorInfo, Event, Health};
 pub use folders::Role;
 pub use net::{is_https_link, parse_dns_server, set_dns_server};
 pub use overrides::Overrides;
-pub use personal::{ContactCard, Language, Preferences};
+pub use personal::{ContactCard, Language, OfflineRange, Preferences, OFFLINE_BUDGETS_MB};
 pub use reader::{
     content_security_policy, document as reader_document, print_document, read as read_raw_message,
-    safe_file_name, AttachmentData, AttachmentInfo, LinkReason, LinkWarning, MessageBody,
-    ReadOptions, ReaderHeaders,
+    safe_file_name, AttachmentData, AttachmentInfo, Document as ReaderDocument, LinkReason,
+    LinkWarning, MessageBody, ReadOptions, ReaderHeaders,
 };
 pub use settings::{parse_port, AccountSettings, Security, ServerSettings};
 pub use store::{ActionKind, FolderInfo, MessageSummary, PendingAction};

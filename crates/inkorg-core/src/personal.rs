@@ -18,6 +18,31 @@ pub enum Language {
     En,
 }
 
+/// "Ladda ned meddelanden för läsning offline": how far back the background download goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OfflineRange {
+    /// The last 30 days (the default: what is read offline, at little cost on a metered line).
+    #[default]
+    Days30,
+    Days180,
+    All,
+}
+
+impl OfflineRange {
+    /// The oldest date (seconds since the epoch) whose mail is downloaded, `None` for all.
+    pub fn since(self, now: i64) -> Option<i64> {
+        match self {
+            OfflineRange::Days30 => Some(now - 30 * 86_400),
+            OfflineRange::Days180 => Some(now - 180 * 86_400),
+            OfflineRange::All => None,
+        }
+    }
+}
+
+/// The disk budget choices for downloaded messages, in MB of 1,000,000 bytes (0: no limit).
+pub const OFFLINE_BUDGETS_MB: &[u32] = &[250, 1000, 5000, 0];
+
 /// Email options, tab General. Stored now; each is honoured where its feature exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -41,6 +66,11 @@ pub struct Preferences {
     /// A desktop notification for new mail in the inbox (on by default).
     pub notify_new_mail: bool,
     pub language: Language,
+    /// How far back messages are downloaded for offline reading.
+    pub offline_range: OfflineRange,
+    /// The most the downloaded messages may take on disk, in MB (0: no limit); the
+    /// background download stops there (messages the person opens are always kept).
+    pub offline_budget_mb: u32,
 }
 
 impl Default for Preferences {
@@ -57,6 +87,8 @@ impl Default for Preferences {
             mark_read_in_preview: false,
             notify_new_mail: true,
             language: Language::System,
+            offline_range: OfflineRange::Days30,
+            offline_budget_mb: 1000,
         }
     }
 }
@@ -84,6 +116,16 @@ impl Preferences {
             return Err(Error::invalid(
                 "font_color",
                 "the colour must look like #1a2b3c",
+            ));
+        }
+        if !OFFLINE_BUDGETS_MB.contains(&self.offline_budget_mb) {
+            return Err(Error::invalid(
+                "offline_budget_mb",
+                format!(
+                    "the space for offline reading must be one of {OFFLINE_BUDGETS_MB:?} MB \
+                     (0: no limit), not {}",
+                    self.offline_budget_mb
+                ),
             ));
         }
         if self.signature.chars().count() > 10_000 {

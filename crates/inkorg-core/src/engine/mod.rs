@@ -26,7 +26,7 @@ use crate::tls::{normalize_fingerprint, Timeouts, Trust};
 mod live;
 mod read;
 pub use live::{Flushed, Mark};
-pub use read::{OpenOptions, ReadMessage};
+pub use read::{OfflineUsage, OpenOptions, ReadMessage};
 
 /// The platform's app-data directory for Inkorg (`INKORG_DATA_DIR` overrides it).
 pub fn default_data_dir() -> PathBuf {
@@ -115,6 +115,8 @@ pub(crate) struct Ctx {
     wanted: Arc<std::sync::Mutex<BTreeSet<String>>>,
     /// The body connection (opened when a body is first wanted).
     pub bodies: crate::bodies::Fetcher,
+    /// Starts a pass of the background download now (Email options changed).
+    pub offline_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Ctx {
@@ -213,6 +215,16 @@ fn digest(password: &str) -> [u8; 32] {
 /// The key of Email options' General tab in the preferences table.
 const GENERAL: &str = "general";
 
+/// Email options, tab General, as stored (defaults until the person saves).
+pub(crate) async fn preferences(ctx: &Ctx) -> Result<Preferences> {
+    let json = ctx.store.read(|db| db.preference(GENERAL)).await?;
+    match json {
+        // A value this version cannot read falls back to the defaults rather than failing.
+        Some(j) => Ok(serde_json::from_str(&j).unwrap_or_default()),
+        None => Ok(Preferences::default()),
+    }
+}
+
 impl Engine {
     /// Opens (or creates) the profile in `data_dir`.
     pub async fn open(data_dir: impl AsRef<Path>) -> Result<Engine> {
@@ -231,6 +243,7 @@ impl Engine {
                 retry: Arc::new(tokio::sync::Notify::new()),
                 wanted: Arc::default(),
                 bodies: Arc::default(),
+                offline_wake: Arc::new(tokio::sync::Notify::new()),
             },
             runner: std::sync::Mutex::new(None),
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
@@ -837,12 +850,7 @@ impl Engine {
 
     /// Email options, tab General (defaults until the person saves).
     pub async fn preferences(&self) -> Result<Preferences> {
-        let json = self.ctx.store.call(|db| db.preference(GENERAL)).await?;
-        match json {
-            // A value this version cannot read falls back to the defaults rather than failing.
-            Some(j) => Ok(serde_json::from_str(&j).unwrap_or_default()),
-            None => Ok(Preferences::default()),
-        }
+        preferences(&self.ctx).await
     }
 
     pub async fn set_preferences(&self, prefs: Preferences) -> Result<Preferences> {
@@ -853,6 +861,8 @@ impl Engine {
             .store
             .call(move |db| db.set_preference(GENERAL, &json))
             .await?;
+        // The range or the budget for offline reading may have changed.
+        self.ctx.offline_wake.notify_one();
         Ok(prefs)
     }
 

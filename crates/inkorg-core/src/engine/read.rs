@@ -33,12 +33,26 @@ impl Engine {
     /// Opens a message for reading: its body from the store, or fetched from the server now
     /// (without marking it read) and kept. Parsing and sanitising run off the async threads.
     pub async fn read_message(&self, id: i64, opts: OpenOptions) -> Result<ReadMessage> {
+        self.read_message_part(id, &[], opts).await
+    }
+
+    /// A message forwarded inside message `id` (a message/rfc822 attachment; `part` is the
+    /// attachment index at each level, empty for the message itself), opened in the viewer.
+    /// Its remote content shows only "once" (no sender of a forwarded message is trusted for
+    /// always).
+    pub async fn read_message_part(
+        &self,
+        id: i64,
+        part: &[u32],
+        opts: OpenOptions,
+    ) -> Result<ReadMessage> {
         let summary = self.message(id).await?;
-        let raw = crate::bodies::body(&self.ctx, id).await?;
+        let raw = self.raw_part(id, part).await?;
         let prefs = self.preferences().await?;
         let account_id = self.ctx.account().await?.id;
         let from = summary.from_addr.clone();
-        let sender_allowed = !from.is_empty()
+        let sender_allowed = part.is_empty()
+            && !from.is_empty()
             && self
                 .ctx
                 .store
@@ -65,9 +79,30 @@ impl Engine {
         crate::bodies::body(&self.ctx, id).await
     }
 
+    /// The raw bytes of message `id`, or of the message forwarded in it at `part`.
+    async fn raw_part(&self, id: i64, part: &[u32]) -> Result<Vec<u8>> {
+        let raw = crate::bodies::body(&self.ctx, id).await?;
+        if part.is_empty() {
+            return Ok(raw);
+        }
+        let path = part.to_vec();
+        tokio::task::spawn_blocking(move || reader::nested(&raw, &path))
+            .await
+            .map_err(|e| Error::storage_because("opening the forwarded message", e))?
+            .ok_or_else(|| {
+                Error::NotFound(format!("message {id} has no forwarded message at {part:?}"))
+            })
+    }
+
     /// One attachment's decoded bytes, by its index in the reader's list.
     pub async fn attachment(&self, id: i64, index: u32) -> Result<AttachmentData> {
-        let raw = crate::bodies::body(&self.ctx, id).await?;
+        self.attachment_in(id, &[], index).await
+    }
+
+    /// An attachment of the message forwarded in message `id` at `part` (of `id` itself
+    /// when `part` is empty).
+    pub async fn attachment_in(&self, id: i64, part: &[u32], index: u32) -> Result<AttachmentData> {
+        let raw = self.raw_part(id, part).await?;
         tokio::task::spawn_blocking(move || reader::attachment(&raw, index))
             .await
             .map_err(|e| Error::storage_because("reading the attachment", e))?
@@ -82,7 +117,18 @@ impl Engine {
         index: u32,
         path: &Path,
     ) -> Result<AttachmentData> {
-        let data = self.attachment(id, index).await?;
+        self.save_attachment_in(id, &[], index, path).await
+    }
+
+    /// [`Engine::save_attachment`] for an attachment of a forwarded message.
+    pub async fn save_attachment_in(
+        &self,
+        id: i64,
+        part: &[u32],
+        index: u32,
+        path: &Path,
+    ) -> Result<AttachmentData> {
+        let data = self.attachment_in(id, part, index).await?;
         let path = path.to_path_buf();
         let bytes = data.bytes.clone();
         tokio::task::spawn_blocking(move || write_file(&path, &bytes))
@@ -115,6 +161,25 @@ impl Engine {
             .read(move |db| db.remote_senders(account_id))
             .await
     }
+
+    /// What is kept for offline reading: how many messages have their body stored, and the
+    /// bytes they take.
+    pub async fn offline_usage(&self) -> Result<OfflineUsage> {
+        let account_id = self.ctx.account().await?.id;
+        let (messages, bytes) = self
+            .ctx
+            .store
+            .read(move |db| db.stored_bodies(account_id))
+            .await?;
+        Ok(OfflineUsage { messages, bytes })
+    }
+}
+
+/// The bodies kept for offline reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct OfflineUsage {
+    pub messages: u32,
+    pub bytes: u64,
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {

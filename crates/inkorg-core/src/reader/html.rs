@@ -179,9 +179,8 @@ pub(crate) fn sanitize(html: &str, res: &Arc<Resources>) -> Sanitized {
         )
         .url_relative(ammonia::UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer"))
-        // In a frame that may only open popups, a click asks for a new window, which the
-        // shell refuses and hands to the UI (never a navigation of the frame).
-        .set_tag_attribute_value("a", "target", "_blank")
+        // No `target`: a click navigates the frame itself, to the frame's own server
+        // (`links::route`), which hands the address to the UI and keeps the frame as it is.
         .strip_comments(true)
         .clean_content_tags(
             [

@@ -56,6 +56,39 @@ pub(crate) fn warnings(html: &str) -> Vec<LinkWarning> {
     out
 }
 
+/// `html` with every link's address replaced by `?link=N`, a reference relative to the
+/// frame's own address, and the addresses in that order. A click in the frame then asks the
+/// frame's own server for `…/ID?link=N`; the shell hands the address behind N to the UI and
+/// answers "204 No Content", so the frame stays where it is. Nothing but a click asks for it:
+/// the sanitiser lets no relative address through, so only these links name `?link=`.
+pub(crate) fn route(html: &str) -> (String, Vec<String>) {
+    let mut out = String::with_capacity(html.len());
+    let mut links = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<a ") {
+        let Some(tag_len) = rest[start..].find('>') else {
+            break;
+        };
+        let tag = &rest[start..start + tag_len];
+        out.push_str(&rest[..start]);
+        match tag.find(" href=\"").map(|at| at + 7) {
+            Some(at) => match tag[at..].find('"') {
+                Some(len) => {
+                    out.push_str(&tag[..at]);
+                    out.push_str(&format!("?link={}", links.len()));
+                    out.push_str(&tag[at + len..]);
+                    links.push(decode_entities(&tag[at..at + len]));
+                }
+                None => out.push_str(tag),
+            },
+            None => out.push_str(tag),
+        }
+        rest = &rest[start + tag_len..];
+    }
+    out.push_str(rest);
+    (out, links)
+}
+
 fn attribute(attrs: &str, name: &str) -> Option<String> {
     let key = format!("{name}=\"");
     let at = attrs.find(&key)? + key.len();

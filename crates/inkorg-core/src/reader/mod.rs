@@ -441,25 +441,59 @@ pub fn attachment(raw: &[u8], index: u32) -> Option<AttachmentData> {
     })
 }
 
+/// What a message frame shows, and the addresses its links stand for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub html: String,
+    /// `?link=N` in `html` stands for `links[N]` (see [`Document::link`]).
+    pub links: Vec<String>,
+}
+
+impl Document {
+    /// The address behind the link a click in the frame asked for (`?link=N`).
+    pub fn link(&self, n: usize) -> Option<&str> {
+        self.links.get(n).map(String::as_str)
+    }
+}
+
+/// The raw bytes of a message forwarded inside `raw` (message/rfc822 attachments), `path`
+/// naming the attachment index at each level; `None` when a step is not a message.
+pub fn nested(raw: &[u8], path: &[u32]) -> Option<Vec<u8>> {
+    let mut current = raw.to_vec();
+    for &index in path {
+        let part = attachment(&current, index)?;
+        if !part.info.is_message {
+            return None;
+        }
+        current = part.bytes;
+    }
+    Some(current)
+}
+
 /// The document a frame shows: the sanitised body with the mail's filtered stylesheet and a
-/// few rules of the reader's own. No script, no base, nothing that loads by itself.
-pub fn document(body: &MessageBody) -> String {
+/// few rules of the reader's own. No script, no base, nothing that loads by itself; links
+/// point back at the frame's own address (`?link=N`), so a click never leaves the frame.
+pub fn document(body: &MessageBody) -> Document {
     let plain = if body.from_html {
         ""
     } else {
         " class=\"inkorg-plain-mail\""
     };
-    format!(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
-         <style>{BASE_CSS}</style><style>{}</style></head><body{plain}>{}</body></html>",
-        body.styles, body.html
-    )
+    let (html, links) = links::route(&body.html);
+    Document {
+        html: format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
+             <meta name=\"referrer\" content=\"no-referrer\">\
+             <style>{BASE_CSS}</style><style>{}</style></head><body{plain}>{html}</body></html>",
+            body.styles
+        ),
+        links,
+    }
 }
 
 /// What "Skriv ut" prints: the message's headers (labelled in `language`; `date` as the
 /// reading pane shows it) above its body, in the same sanitised document.
-pub fn print_document(body: &MessageBody, language: Language, date: &str) -> String {
+pub fn print_document(body: &MessageBody, language: Language, date: &str) -> Document {
     let labels: [&str; 5] = match language {
         Language::Sv => ["Från", "Till", "Kopia", "Datum", "Ämne"],
         Language::En | Language::System => ["From", "To", "Cc", "Date", "Subject"],
@@ -485,12 +519,14 @@ pub fn print_document(body: &MessageBody, language: Language, date: &str) -> Str
         ),
         ..body.clone()
     };
-    document(&with_headers).replacen(
+    let mut doc = document(&with_headers);
+    doc.html = doc.html.replacen(
         "<style>",
         "<style>@media print{body{margin:0}}.inkorg-print-headers{border-collapse:collapse;margin-bottom:8px}\
          .inkorg-print-headers th{text-align:left;padding:1px 12px 1px 0;color:#555;font-weight:600}</style><style>",
         1,
-    )
+    );
+    doc
 }
 
 /// The reader's own rules: readable text, nothing wider than the pane, quotes marked.
@@ -512,7 +548,7 @@ pub fn content_security_policy(remote: bool) -> String {
         "default-src 'none'; style-src 'unsafe-inline'{remote_src}; img-src data:{remote_src}; \
          font-src data:{remote_src}; media-src 'none'; script-src 'none'; object-src 'none'; \
          frame-src 'none'; child-src 'none'; connect-src 'none'; form-action 'none'; \
-         base-uri 'none'; sandbox allow-popups allow-popups-to-escape-sandbox"
+         base-uri 'none'; sandbox"
     )
 }
 

@@ -168,7 +168,7 @@ pub(crate) fn linkify(line: &str) -> String {
                 out.push_str(&escape(&line[last..i]));
                 out.push_str("<a href=\"");
                 out.push_str(&escape(&href));
-                out.push_str("\" target=\"_blank\" rel=\"noopener noreferrer\">");
+                out.push_str("\" rel=\"noopener noreferrer\">");
                 out.push_str(&escape(&line[i..i + len]));
                 out.push_str("</a>");
                 i += len;

@@ -93,7 +93,7 @@ fn links_in_plain_text_become_clickable_without_their_punctuation() {
     assert!(plain::linkify("<script>").contains("&lt;script&gt;"));
     assert_eq!(
         plain::linkify("(https://x.se/a_(b))"),
-        "(<a href=\"https://x.se/a_(b)\" target=\"_blank\" rel=\"noopener noreferrer\">https://x.se/a_(b)</a>)"
+        "(<a href=\"https://x.se/a_(b)\" rel=\"noopener noreferrer\">https://x.se/a_(b)</a>)"
     );
 }
 
@@ -276,7 +276,10 @@ fn the_frame_policy_allows_nothing_to_run_or_load() {
     assert!(csp.contains("script-src 'none'"));
     assert!(csp.contains("img-src data:;"));
     assert!(csp.contains("sandbox"));
-    assert!(!csp.contains("allow-scripts") && !csp.contains("allow-same-origin"));
+    assert!(
+        csp.ends_with("; sandbox"),
+        "a sandbox without exceptions: {csp}"
+    );
     assert!(content_security_policy(true).contains("img-src data: https: http:"));
 }
 
@@ -394,7 +397,7 @@ fn the_printout_carries_the_headers_in_the_language_and_nothing_that_runs() {
         "<p>Hej Bo</p><script>alert(1)</script>",
     );
     let b = read(&raw, &opts());
-    let doc = super::print_document(&b, Language::Sv, "tisdag 1 december 2026 10:00");
+    let doc = super::print_document(&b, Language::Sv, "tisdag 1 december 2026 10:00").html;
     for want in [
         "<th>Från</th><td>Anna &lt;anna@example.se&gt;</td>",
         "<th>Till</th><td>bo@example.se</td>",
@@ -406,7 +409,7 @@ fn the_printout_carries_the_headers_in_the_language_and_nothing_that_runs() {
     }
     assert!(!doc.contains("<th>Kopia</th>"), "an empty Cc is left out");
     assert!(!doc.contains("<script"));
-    let en = super::print_document(&b, Language::En, "1 December 2026");
+    let en = super::print_document(&b, Language::En, "1 December 2026").html;
     assert!(en.contains("<th>From</th>") && en.contains("<th>Subject</th>"));
 }
 
@@ -422,4 +425,81 @@ fn a_deceptive_link_in_a_message_is_listed_with_its_real_host() {
     assert_eq!(b.links[0].url, "https://evil.example/x");
     assert_eq!(b.links[0].host, "evil.example");
     assert_eq!(b.links[0].reason, super::LinkReason::OtherSite);
+}
+
+#[test]
+fn a_link_in_the_frame_points_back_at_the_frame_and_only_the_app_knows_where_it_goes() {
+    let b = read(
+        &html_mail(
+            r#"<p><a href="https://www.example.se/a?x=1&amp;y=2" target="_top">Läs</a>
+               <a name="top">ankare</a> <a href="mailto:anna@example.se">Anna</a>
+               <a href="javascript:alert(1)">bad</a> <a href="?link=0">relative</a></p>"#,
+        ),
+        &opts(),
+    );
+    let doc = super::document(&b);
+    assert_eq!(
+        doc.links,
+        ["https://www.example.se/a?x=1&y=2", "mailto:anna@example.se"]
+    );
+    assert_eq!(doc.link(1), Some("mailto:anna@example.se"));
+    assert_eq!(doc.link(2), None);
+    assert!(doc.html.contains(r#"<a href="?link=0""#), "{}", doc.html);
+    assert!(doc.html.contains(r#"<a href="?link=1""#), "{}", doc.html);
+    assert!(doc.html.contains(r#"<a name="top" "#), "{}", doc.html);
+    for gone in ["example.se/a", "target=", "javascript", "anna@example.se\""] {
+        assert!(!doc.html.contains(gone), "{gone} in {}", doc.html);
+    }
+    // The mail's own relative link was dropped, so `?link=` appears exactly twice.
+    assert_eq!(doc.html.matches("?link=").count(), 2, "{}", doc.html);
+
+    let plain = read(
+        &mail(
+            "Content-Type: text/plain; charset=utf-8",
+            "Se https://example.se/x\r\n",
+        ),
+        &opts(),
+    );
+    let doc = super::document(&plain);
+    assert_eq!(doc.links, ["https://example.se/x"]);
+    assert!(
+        doc.html
+            .contains(r#"<a href="?link=0" rel="noopener noreferrer">"#),
+        "{}",
+        doc.html
+    );
+}
+
+#[test]
+fn a_forwarded_message_opens_in_the_viewer_with_its_own_headers_and_text() {
+    let raw = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/corpus/forwarded-message.eml"),
+    )
+    .unwrap();
+    let outer = read(&raw, &opts());
+    let fwd = outer
+        .attachments
+        .iter()
+        .find(|a| a.is_message)
+        .expect("the forwarded message is listed as an attachment");
+    let inner = super::nested(&raw, &[fwd.index]).expect("it opens");
+    let shown = read(&inner, &opts());
+    assert_eq!(shown.headers.subject, "Kallelse till möte");
+    assert!(
+        shown.headers.from.contains("carl@example.se"),
+        "{}",
+        shown.headers.from
+    );
+    assert_eq!(shown.text.trim(), "Välkommen på möte.");
+    // Only messages open as messages; a path past the end opens nothing.
+    assert!(super::nested(&raw, &[fwd.index + 1]).is_none());
+    let with_pdf = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/corpus/attachments.eml"),
+    )
+    .unwrap();
+    assert!(
+        super::nested(&with_pdf, &[0]).is_none(),
+        "a PDF is not a message"
+    );
 }

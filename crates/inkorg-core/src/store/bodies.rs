@@ -15,7 +15,113 @@ pub struct BodyLocation {
     pub uidvalidity: Option<u32>,
 }
 
+/// A message the background download fetches: newest first, where its body is not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineWanted {
+    pub message_id: i64,
+    pub date: i64,
+    pub folder: String,
+    pub uid: u32,
+    pub uidvalidity: Option<u32>,
+    /// RFC822.SIZE as the server reported it (0 when unknown).
+    pub size: i64,
+}
+
+/// Where the background download may look, and from where on: the folders by local id,
+/// mail from `since` on (all when `None`), and below the last message already looked at
+/// (`after`: its date and id; each pass walks down the list once).
+#[derive(Debug, Clone, Default)]
+pub struct OfflineScope {
+    pub folders: Vec<i64>,
+    pub since: Option<i64>,
+    pub after: Option<(i64, i64)>,
+}
+
+impl OfflineScope {
+    /// The SQL condition (and its parameters) of the messages in scope without a body.
+    fn condition(&self) -> (String, Vec<i64>) {
+        // Folder ids are integers from the store: written into the statement as numbers.
+        let ids = self
+            .folders
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut sql = format!(
+            "m.folder_id IN ({ids}) AND m.uid > 0
+             AND NOT EXISTS (SELECT 1 FROM bodies b WHERE b.message_id = m.id)"
+        );
+        let mut args = Vec::new();
+        if let Some(since) = self.since {
+            args.push(since);
+            sql.push_str(&format!(" AND m.date >= ?{}", args.len()));
+        }
+        if let Some((date, id)) = self.after {
+            args.push(date);
+            args.push(id);
+            let (d, i) = (args.len() - 1, args.len());
+            sql.push_str(&format!(
+                " AND (m.date < ?{d} OR (m.date = ?{d} AND m.id < ?{i}))"
+            ));
+        }
+        (sql, args)
+    }
+}
+
 impl Db {
+    /// The next `limit` messages for the background download, newest first.
+    pub fn offline_wanted(&self, scope: &OfflineScope, limit: u32) -> Result<Vec<OfflineWanted>> {
+        if scope.folders.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (cond, args) = scope.condition();
+        let mut st = self.conn.prepare(&format!(
+            "SELECT m.id, m.date, f.name, m.uid, f.uidvalidity, COALESCE(m.size, 0)
+             FROM messages m JOIN folders f ON f.id = m.folder_id
+             WHERE {cond} ORDER BY m.date DESC, m.id DESC LIMIT {limit}"
+        ))?;
+        let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+            Ok(OfflineWanted {
+                message_id: r.get(0)?,
+                date: r.get(1)?,
+                folder: r.get(2)?,
+                uid: r.get(3)?,
+                uidvalidity: r.get(4)?,
+                size: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many messages in scope have no stored body yet.
+    pub fn offline_missing(&self, scope: &OfflineScope) -> Result<u32> {
+        if scope.folders.is_empty() {
+            return Ok(0);
+        }
+        let (cond, args) = scope.condition();
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM messages m WHERE {cond}"),
+            rusqlite::params_from_iter(args),
+            |r| r.get(0),
+        )?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    /// How many bodies the account keeps, and their bytes.
+    pub fn stored_bodies(&self, account_id: i64) -> Result<(u32, u64)> {
+        let (n, bytes): (i64, i64) = self.conn.query_row(
+            "SELECT COUNT(*), COALESCE(SUM(b.size), 0) FROM bodies b
+             JOIN messages m ON m.id = b.message_id JOIN folders f ON f.id = m.folder_id
+             WHERE f.account_id = ?1",
+            params![account_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((
+            u32::try_from(n).unwrap_or(u32::MAX),
+            u64::try_from(bytes).unwrap_or(0),
+        ))
+    }
+
     /// The stored body of a message, if it was fetched.
     pub fn body(&self, message_id: i64) -> Result<Option<Vec<u8>>> {
         let mut st = self

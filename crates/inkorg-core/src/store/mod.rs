@@ -23,7 +23,7 @@ mod folders;
 mod messages;
 
 pub use actions::{ActionKind, PendingAction, Relocated};
-pub use bodies::BodyLocation;
+pub use bodies::{OfflineScope, OfflineWanted};
 pub use messages::Inserted;
 
 /// The migrations, in order. Entry N takes the schema from version N to N+1.
@@ -126,7 +126,7 @@ pub struct Db {
     conn: Connection,
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
