@@ -63,7 +63,7 @@ with_keyring() {
 # What the desktop app and its tests need beyond the engine: WebKitGTK and friends, the
 # WebDriver pieces, Node packages for the UI.
 APP_DEB_PACKAGES=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
-  webkit2gtk-driver xvfb xauth imagemagick libsecret-tools xdg-utils python3-gi gir1.2-glib-2.0)
+  webkit2gtk-driver xvfb xauth imagemagick libsecret-tools xdg-utils python3-gi gir1.2-glib-2.0 xdotool)
 
 install_app_deps() {
   apt_install "${APP_DEB_PACKAGES[@]}"

@@ -6,7 +6,8 @@
 //! senders whose remote content is always shown. Links never leave the frame: each points back
 //! at the frame's own address (`…/ID?link=N`), and the scheme hands the address behind N to
 //! the UI of the window that asked (`inkorg://link`), which shows the real target before the
-//! system browser gets it, and answers "204 No Content", so the frame stays as it was. (A
+//! system browser gets it, and serves the frame the same document again, so it stays on the
+//! message (WebKitGTK does not keep it on "204 No Content" from a custom scheme). (A
 //! frame's own navigations reach neither the navigation nor the new-window handler in
 //! WebKitGTK, so the scheme is the one place every platform sees a click.)
 
@@ -54,15 +55,6 @@ impl Frames {
     fn get(&self, key: &FrameKey) -> Option<Arc<Document>> {
         let r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         r.iter().find(|(k, _)| k == key).map(|(_, d)| Arc::clone(d))
-    }
-
-    /// Any document of message `id` at `part` (its links are the same in every variant).
-    fn any(&self, id: i64, part: &[u32]) -> Option<Arc<Document>> {
-        let r = self.recent.lock().unwrap_or_else(|e| e.into_inner());
-        r.iter()
-            .rev()
-            .find(|(k, _)| k.id == id && k.part == part)
-            .map(|(_, d)| Arc::clone(d))
     }
 }
 
@@ -485,24 +477,15 @@ fn respond(
         .unwrap_or_else(|_| Response::new(Cow::Borrowed(&b""[..])))
 }
 
-/// A click a frame asked about: `…/ID[/INDEX…]?link=N`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct LinkRequest {
-    id: i64,
-    part: Vec<u32>,
-    n: usize,
-}
-
-fn link_request(request: &Request<Vec<u8>>) -> Option<LinkRequest> {
-    let uri = request.uri();
-    let (id, part) = message_path(uri.path())?;
-    let n = uri
+/// The link a click in a frame asked for: `…/ID[/INDEX…]?…&link=N`.
+fn link_request(request: &Request<Vec<u8>>) -> Option<usize> {
+    request
+        .uri()
         .query()?
         .split('&')
         .find_map(|kv| kv.strip_prefix("link="))?
         .parse()
-        .ok()?;
-    Some(LinkRequest { id, part, n })
+        .ok()
 }
 
 /// Hands a link to the UI of window `label`, which shows its real target first where it
@@ -519,58 +502,28 @@ pub(crate) fn hand_link<R: Runtime>(app: &tauri::AppHandle<R>, label: &str, url:
     true
 }
 
-/// A click on link N of message `id` in window `label`: its address to that window's UI,
-/// and "204 No Content" to the frame, which therefore stays as it was.
-fn follow_link<R: Runtime>(
-    app: tauri::AppHandle<R>,
-    label: String,
-    LinkRequest { id, part, n }: LinkRequest,
-    responder: tauri::UriSchemeResponder,
-) {
-    tauri::async_runtime::spawn(async move {
-        let frames = app.state::<Frames>();
-        let doc = match frames.any(id, &part) {
-            Some(doc) => Some(doc),
-            None => {
-                let state = app.state::<AppState>();
-                let key = FrameKey {
-                    id,
-                    part,
-                    remote: false,
-                    sv: false,
-                    print: false,
-                };
-                render(&state.engine, &frames, key)
-                    .await
-                    .ok()
-                    .map(|(_, d)| d)
-            }
-        };
-        match doc.as_ref().and_then(|d| d.link(n)) {
-            Some(url) => {
-                if !hand_link(&app, &label, url) {
-                    eprintln!("Inkorg: refused to open {url}");
-                }
-            }
-            None => eprintln!("Inkorg: message {id} has no link {n}"),
-        }
-        let csp = inkorg_core::content_security_policy(false);
-        responder.respond(respond(StatusCode::NO_CONTENT, &csp, Vec::new(), false));
-    });
+/// The document as the frame of `key` gets it: its links (`?link=N`) carry the frame's own
+/// query, so the frame a click reloads is the same variant (remote content, language).
+fn frame_html(doc: &Document, key: &FrameKey) -> Vec<u8> {
+    let lang = if key.sv { "sv" } else { "en" };
+    let query = format!(
+        "href=\"?remote={}&amp;lang={lang}&amp;print={}&amp;link=",
+        u8::from(key.remote),
+        u8::from(key.print)
+    );
+    doc.html.replace("href=\"?link=", &query).into_bytes()
 }
 
-/// Serves `inkorg-msg://localhost/ID?remote=0|1&lang=sv|en` to the frame in window `label`,
-/// and the clicks on its links (`?link=N`).
+/// Serves `inkorg-msg://localhost/ID[/INDEX…]?remote=0|1&lang=sv|en` to the frame in window
+/// `label`. A request with `link=N` is a click on the document's link N: its address goes to
+/// that window's UI, and the frame gets the same document again (WebKitGTK does not keep a
+/// frame's document on "204 No Content" from a custom scheme), so it never leaves the message.
 pub fn serve<R: Runtime>(
     app: tauri::AppHandle<R>,
     label: &str,
     request: Request<Vec<u8>>,
     responder: tauri::UriSchemeResponder,
 ) {
-    if let Some(link) = link_request(&request) {
-        follow_link(app, label.to_string(), link, responder);
-        return;
-    }
     let Some(key) = frame_key(&request) else {
         responder.respond(respond(
             StatusCode::NOT_FOUND,
@@ -580,6 +533,8 @@ pub fn serve<R: Runtime>(
         ));
         return;
     };
+    let link = link_request(&request);
+    let label = label.to_string();
     tauri::async_runtime::spawn(async move {
         let csp = inkorg_core::content_security_policy(key.remote);
         let frames = app.state::<Frames>();
@@ -591,11 +546,20 @@ pub fn serve<R: Runtime>(
             }),
             None => {
                 let state = app.state::<AppState>();
-                render(&state.engine, &frames, key).await.map(|(_, d)| d)
+                render(&state.engine, &frames, key.clone())
+                    .await
+                    .map(|(_, d)| d)
             }
         };
+        if let (Some(n), Ok(doc)) = (link, &doc) {
+            match doc.link(n) {
+                Some(url) if hand_link(&app, &label, url) => {}
+                Some(url) => eprintln!("Inkorg: refused to open {url}"),
+                None => eprintln!("Inkorg: message {} has no link {n}", key.id),
+            }
+        }
         let response = match doc {
-            Ok(doc) => respond(StatusCode::OK, &csp, doc.html.as_bytes().to_vec(), true),
+            Ok(doc) => respond(StatusCode::OK, &csp, frame_html(&doc, &key), true),
             Err(e) => respond(
                 StatusCode::NOT_FOUND,
                 &csp,
@@ -647,25 +611,28 @@ mod tests {
         let key = frame_key(&req("inkorg-msg://localhost/42?print=1")).unwrap();
         assert!(key.print && !key.remote && !key.sv);
         assert!(frame_key(&req("inkorg-msg://localhost/../etc/passwd")).is_none());
-        let link = |id, part: &[u32], n| {
-            Some(LinkRequest {
-                id,
-                part: part.to_vec(),
-                n,
-            })
-        };
         assert_eq!(
             link_request(&req("inkorg-msg://localhost/42?link=3")),
-            link(42, &[], 3)
+            Some(3)
         );
         assert_eq!(
-            link_request(&req("http://inkorg-msg.localhost/42?remote=0&link=0")),
-            link(42, &[], 0)
+            link_request(&req(
+                "http://inkorg-msg.localhost/42?remote=0&lang=sv&link=0"
+            )),
+            Some(0)
+        );
+        let click = req("inkorg-msg://localhost/42/1/0?remote=1&lang=sv&print=0&link=2");
+        assert_eq!(link_request(&click), Some(2));
+        let clicked = frame_key(&click).unwrap();
+        assert_eq!(
+            (clicked.part.as_slice(), clicked.remote, clicked.sv),
+            (&[1, 0][..], true, true)
         );
         assert_eq!(
-            link_request(&req("inkorg-msg://localhost/42/1/0?link=2")),
-            link(42, &[1, 0], 2)
+            link_request(&req("inkorg-msg://localhost/42?remote=1")),
+            None
         );
+        assert_eq!(link_request(&req("inkorg-msg://localhost/42?link=x")), None);
         let fwd = frame_key(&req("inkorg-msg://localhost/42/1?lang=sv")).unwrap();
         assert_eq!(fwd.part, [1]);
         assert_eq!(
@@ -682,6 +649,26 @@ mod tests {
         assert_eq!(
             frame_url(&key).unwrap().as_str(),
             "inkorg-msg://localhost/42?remote=0&lang=en&print=1"
+        );
+    }
+
+    #[test]
+    fn a_frames_links_keep_its_variant_so_a_click_reloads_the_same_document() {
+        let doc = Document {
+            html: r#"<p><a href="?link=0" rel="noopener noreferrer">a</a></p>"#.into(),
+            links: vec!["https://example.se/".into()],
+        };
+        let key = FrameKey {
+            id: 7,
+            part: Vec::new(),
+            remote: true,
+            sv: true,
+            print: false,
+        };
+        let html = String::from_utf8(frame_html(&doc, &key)).unwrap();
+        assert!(
+            html.contains(r#"href="?remote=1&amp;lang=sv&amp;print=0&amp;link=0""#),
+            "{html}"
         );
     }
 

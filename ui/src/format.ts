@@ -25,7 +25,8 @@ export function visibleRange(scrollTop: number, viewport: number, rowHeight: num
   return { first, last };
 }
 
-/** A file size as people read it: "820 B", "14 kB", "9.3 MB" (decimal units, as file managers). */
+/** A file size as people read it: "820 B", "14 kB", "9,3 MB" in Swedish, "9.3 MB" in English
+ * (decimal units, as file managers). */
 export function fileSize(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
   const units = ['kB', 'MB', 'GB'];
@@ -35,5 +36,8 @@ export function fileSize(bytes: number): string {
     v /= 1000;
     u += 1;
   }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+  const locale = language() === 'sv' ? 'sv-SE' : 'en-GB';
+  const digits = v < 10 ? 1 : 0;
+  const n = v.toLocaleString(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return `${n} ${units[u]}`;
 }

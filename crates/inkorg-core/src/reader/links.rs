@@ -59,8 +59,9 @@ pub(crate) fn warnings(html: &str) -> Vec<LinkWarning> {
 /// `html` with every link's address replaced by `?link=N`, a reference relative to the
 /// frame's own address, and the addresses in that order. A click in the frame then asks the
 /// frame's own server for `…/ID?link=N`; the shell hands the address behind N to the UI and
-/// answers "204 No Content", so the frame stays where it is. Nothing but a click asks for it:
-/// the sanitiser lets no relative address through, so only these links name `?link=`.
+/// serves the frame the same document again, so it stays on the message. Nothing but a click
+/// asks for it: the sanitiser lets no relative address through, so only these links name
+/// `?link=`.
 pub(crate) fn route(html: &str) -> (String, Vec<String>) {
     let mut out = String::with_capacity(html.len());
     let mut links = Vec::new();
