@@ -15,8 +15,10 @@ install_missing
 use_target_dir
 
 say "release build"
-cargo build --release --locked -p inkorg-cli -p inkorg-core --example read_bench >/dev/null 2>&1 ||
-  cargo build --release --locked -p inkorg-cli -p inkorg-core --example read_bench
+for target in "-p inkorg-cli --bin inkorg-cli" "-p inkorg-core --example read_bench"; do
+  # shellcheck disable=SC2086 # the words of $target are cargo's arguments
+  cargo build --release --locked $target >/dev/null 2>&1 || cargo build --release --locked $target
+done
 CLI=$CARGO_TARGET_DIR/release/inkorg-cli
 BENCH=$CARGO_TARGET_DIR/release/examples/read_bench
 

@@ -19,7 +19,8 @@ LITERAL = re.compile(rb"\{(\d+)\}\r\n$")
 
 class Reader:
     def __init__(self, sock):
-        self.sock, self.buf = sock, b""
+        # A bytearray: appending is amortised O(1), so a 13 MB literal reads in linear time.
+        self.sock, self.buf = sock, bytearray()
 
     def line(self):
         """One response line, with any literals it announces appended."""
@@ -31,7 +32,8 @@ class Reader:
                     raise EOFError
                 self.buf += chunk
             i = self.buf.index(b"\r\n") + 2
-            part, self.buf = self.buf[:i], self.buf[i:]
+            part = bytes(self.buf[:i])
+            del self.buf[:i]
             out += part
             m = LITERAL.search(part)
             if not m:
@@ -43,7 +45,7 @@ class Reader:
                     raise EOFError
                 self.buf += chunk
             out += self.buf[:n]
-            self.buf = self.buf[n:]
+            del self.buf[:n]
 
     def until(self, tag):
         count = 0
