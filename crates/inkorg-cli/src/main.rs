@@ -394,7 +394,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 Some(b) => b,
                 None => read_stdin_all()?,
             };
-            engine
+            let id = engine
                 .send(&OutgoingMessage {
                     to,
                     cc,
@@ -402,7 +402,7 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     body,
                 })
                 .await?;
-            println!("sent");
+            println!("sent {id}");
             Ok(())
         }
         Command::Logout => {

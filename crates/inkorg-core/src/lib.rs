@@ -8,6 +8,7 @@
 // front end can open a socket, run SQL or touch the keyring around the engine.
 mod account_loop;
 mod bodies;
+mod compose;
 mod credential;
 pub mod detect;
 mod engine;
@@ -31,6 +32,7 @@ mod sync;
 mod text;
 mod tls;
 
+pub use compose::{Draft, DraftAttachment};
 pub use credential::{OAuth2Token, Secret};
 pub use engine::{
     default_data_dir, Credentials, Engine, Flushed, LoginOutcome, Mark, OfflineUsage, OpenOptions,

@@ -350,20 +350,38 @@ async fn a_message_sent_through_postfix_arrives_and_appears_after_sync() {
         .unwrap();
     e.sync(|_| {}).await.unwrap();
     let subject = format!("Kvitto på beställning {}", std::process::id());
-    e.send(&OutgoingMessage {
-        to: vec!["dave@inkorg.test".into()],
-        cc: vec![],
-        subject: subject.clone(),
-        body: "Hej!\n\nTack för din beställning. Åtta äpplen och ölkorv.\n".into(),
-    })
-    .await
-    .unwrap();
+    let message_id = e
+        .send(&OutgoingMessage {
+            to: vec!["dave@inkorg.test".into()],
+            cc: vec![],
+            subject: subject.clone(),
+            body: "Hej!\n\nTack för din beställning. Åtta äpplen och ölkorv.\n".into(),
+        })
+        .await
+        .unwrap();
+    assert!(
+        message_id.ends_with("@inkorg.test>"),
+        "the Message-ID names the sender's domain: {message_id}"
+    );
     for _ in 0..100 {
         e.sync(|_| {}).await.unwrap();
         let list = e.list("INBOX", 10, 0).await.unwrap();
         if let Some(m) = list.iter().find(|m| m.subject == subject) {
             assert_eq!(m.from_addr, "dave@inkorg.test");
             assert_eq!(m.from_name, "Test dave");
+            // Delivered as multipart/alternative; the reader shows the text as written.
+            let shown = e
+                .read_message(m.id, inkorg_core::OpenOptions::default())
+                .await
+                .unwrap();
+            assert!(
+                shown
+                    .body
+                    .text
+                    .contains("Tack för din beställning. Åtta äpplen och ölkorv."),
+                "{}",
+                shown.body.text
+            );
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

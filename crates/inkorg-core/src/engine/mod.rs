@@ -3,7 +3,6 @@
 //! settings in SQLite), sync, list, send, log out. Every UI (the Tauri shell, the CLI) calls
 //! only this.
 
-use lettre::message::{header::ContentType, Mailbox, Message};
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -776,8 +775,9 @@ impl Engine {
             .await
     }
 
-    /// Sends a plain-text message from the account's address.
-    pub async fn send(&self, msg: &OutgoingMessage) -> Result<()> {
+    /// Sends a plain-text message from the account's address (as multipart/alternative, see
+    /// `compose`); returns its Message-ID.
+    pub async fn send(&self, msg: &OutgoingMessage) -> Result<String> {
         let account = self.account().await?;
         let s = &account.settings;
         self.contact_card().await?.check_sender(&s.email)?;
@@ -788,40 +788,42 @@ impl Engine {
             Role::Imap
         };
         let secret = self.credential(s, role).await?;
-        let from: Mailbox = format!("{} <{}>", s.display_name, s.email)
-            .parse()
-            .or_else(|_| s.email.parse())
-            .map_err(|e| Error::invalid("from", format!("{e}")))?;
-        let mut builder = Message::builder().from(from).subject(msg.subject.clone());
-        if msg.to.is_empty() {
+        let draft = crate::compose::Draft {
+            to: msg.to.clone(),
+            cc: msg.cc.clone(),
+            subject: msg.subject.clone(),
+            html: crate::compose::text_to_html(&msg.body),
+            ..Default::default()
+        };
+        if draft.to.is_empty() {
             return Err(Error::invalid("to", "the message has no recipient"));
         }
-        for to in &msg.to {
-            let mb: Mailbox = to
-                .parse()
-                .map_err(|_| Error::invalid("to", format!("\"{to}\" is not an email address")))?;
-            builder = builder.to(mb);
-        }
-        for cc in &msg.cc {
-            let mb: Mailbox = cc
-                .parse()
-                .map_err(|_| Error::invalid("cc", format!("\"{cc}\" is not an email address")))?;
-            builder = builder.cc(mb);
-        }
-        let email = builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(msg.body.clone())
-            .map_err(|e| Error::invalid("message", e.to_string()))?;
+        let rendered = crate::compose::render(&s.display_name, &s.email, &draft)?;
+        let envelope = lettre::address::Envelope::new(
+            Some(
+                s.email
+                    .parse()
+                    .map_err(|e| Error::invalid("from", format!("{e}")))?,
+            ),
+            rendered
+                .recipients
+                .iter()
+                .map(|r| r.parse())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| Error::invalid("to", format!("{e}")))?,
+        )
+        .map_err(|e| Error::invalid("to", e.to_string()))?;
         let trust = self.trust_for(s, &s.smtp.host, s.smtp.port).await?;
         smtp::send(
             &s.smtp,
             &secret,
             &trust,
             &self.ctx.timeouts,
-            email.envelope(),
-            &email.formatted(),
+            &envelope,
+            &rendered.sent,
         )
-        .await
+        .await?;
+        Ok(rendered.message_id)
     }
 
     /// Disconnects the account: deletes its passwords from the keyring, and its settings,

@@ -456,6 +456,19 @@ impl Document {
     }
 }
 
+/// The plain text of HTML the person wrote (the composer's), as the reader would show it: the
+/// alternative part a message goes out with. Cleaned first, so the markup is well formed.
+pub(crate) fn html_to_text(html: &str) -> String {
+    let clean = ammonia::clean(html);
+    let text = text::html_text(&clean);
+    text.trim_end().to_string() + "\n"
+}
+
+/// `text` safe inside HTML.
+pub(crate) fn escape_text(text: &str) -> String {
+    plain::escape(text)
+}
+
 /// The raw bytes of a message forwarded inside `raw` (message/rfc822 attachments), `path`
 /// naming the attachment index at each level; `None` when a step is not a message.
 pub fn nested(raw: &[u8], path: &[u32]) -> Option<Vec<u8>> {
