@@ -1,7 +1,7 @@
 //! What the engine tells its front ends as it happens: new mail, changed flags, removed
 //! messages, the folder list, the account's health, the action queue and the download for
-//! offline reading. The Tauri shell
-//! forwards each event to the web UI; `inkorg-cli watch --json` prints one per line.
+//! offline reading. The Tauri shell forwards each event to the web UI; `inkorg-cli watch
+//! --json` prints one per line.
 //!
 //! Events go out on a broadcast channel: a slow listener misses old events (and is told so by
 //! the channel) rather than slowing the engine down; the store stays the truth to reload from.
