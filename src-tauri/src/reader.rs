@@ -112,8 +112,7 @@ pub async fn open_message_window<R: Runtime>(
     part: Option<Vec<u32>>,
 ) -> Result<()> {
     let part = checked_part(part)?;
-    let path: String = part.iter().map(|p| format!("-{p}")).collect();
-    let label = format!("message-{id}{path}");
+    let label = format!("message-{id}{}", joined(&part, "-"));
     if let Some(w) = app.get_webview_window(&label) {
         let _ = w.unminimize();
         return w
@@ -123,8 +122,7 @@ pub async fn open_message_window<R: Runtime>(
     let query = if part.is_empty() {
         String::new()
     } else {
-        let dotted: Vec<String> = part.iter().map(u32::to_string).collect();
-        format!("&part={}", dotted.join("."))
+        format!("&part={}", joined(&part, ".").trim_start_matches('.'))
     };
     let url = tauri::WebviewUrl::App(format!("index.html?message={id}{query}").into());
     crate::guarded(
@@ -216,6 +214,11 @@ pub async fn print_message<R: Runtime>(
     .map_err(|e| CommandError::internal(format!("cannot open the print view: {e}")))
 }
 
+/// A forwarded message's path as the suffix of a name: each index after `sep` ("-2-0").
+fn joined(part: &[u32], sep: &str) -> String {
+    part.iter().map(|p| format!("{sep}{p}")).collect()
+}
+
 /// How deep forwarded messages may nest for the viewer.
 const MAX_DEPTH: usize = 8;
 
@@ -238,7 +241,7 @@ fn frame_url(key: &FrameKey) -> Option<tauri::Url> {
         "inkorg-msg://localhost"
     };
     let lang = if key.sv { "sv" } else { "en" };
-    let path: String = key.part.iter().map(|p| format!("/{p}")).collect();
+    let path = joined(&key.part, "/");
     tauri::Url::parse(&format!(
         "{base}/{}{path}?remote={}&lang={lang}&print={}",
         key.id,
@@ -368,7 +371,7 @@ pub async fn open_attachment<R: Runtime>(
 ) -> Result<()> {
     let part = checked_part(part)?;
     let data = state.engine.attachment_in(id, &part, index).await?;
-    let steps: String = part.iter().map(|p| format!("-{p}")).collect();
+    let steps = joined(&part, "-");
     let base = app
         .path()
         .app_cache_dir()

@@ -120,17 +120,21 @@ async function openMessage(id) {
 
 /** The text of the message frame as WebKit laid it out (WebDriver may enter a sandboxed frame;
  * scripts of the page itself never run there). */
-async function frameText() {
-  const frame = await wait('[data-testid="reader-frame"]');
-  await driver.switchTo().frame(frame);
+/** Runs `fn` inside the reading pane's message frame. */
+async function inFrame(fn) {
+  await driver.switchTo().frame(await wait('[data-testid="reader-frame"]'));
   try {
-    return await driver.wait(async () => {
-      const t = await driver.findElement(By.css('body')).getText();
-      return t.length > 0 ? t : null;
-    }, 10000, 'the frame shows text');
+    return await fn();
   } finally {
     await driver.switchTo().defaultContent();
   }
+}
+
+async function frameText() {
+  return inFrame(() => driver.wait(async () => {
+    const t = await driver.findElement(By.css('body')).getText();
+    return t.length > 0 ? t : null;
+  }, 10000, 'the frame shows text'));
 }
 
 test(`${lang}: hostile mail makes no request and runs nothing; remote content on consent; links open after their target is shown; attachments saved through the system dialog; a forwarded message in the viewer; print; its own window`, async () => {
@@ -257,14 +261,6 @@ test(`${lang}: hostile mail makes no request and runs nothing; remote content on
     // site shows where it really goes first; the browser gets it only after "Öppna länken".
     // The frame stays on the message (the click was answered with 204), and nothing of the
     // link went anywhere but the browser stub.
-    const inFrame = async (fn) => {
-      await driver.switchTo().frame(await wait('[data-testid="reader-frame"]'));
-      try {
-        return await fn();
-      } finally {
-        await driver.switchTo().defaultContent();
-      }
-    };
     const opened = () => (existsSync(env.BROWSER_LOG) ? readFileSync(env.BROWSER_LOG, 'utf8').split('\n').filter(Boolean) : []);
     const before = opened().length;
     await inFrame(async () => {

@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 use sha2::{Digest, Sha256};
@@ -121,7 +121,9 @@ pub fn render(from_name: &str, from_email: &str, draft: &Draft) -> Result<Render
         .from(from)
         .subject(draft.subject.clone())
         .date_now()
-        .message_id(Some(message_id.clone()));
+        .message_id(Some(message_id.clone()))
+        // No version: it would tell a stranger nothing useful but what to attack.
+        .user_agent("Inkorg".into());
     let mut recipients = Vec::new();
     for (field, list) in [("to", &draft.to), ("cc", &draft.cc), ("bcc", &draft.bcc)] {
         for a in list.iter().filter(|a| !a.trim().is_empty()) {
@@ -174,11 +176,9 @@ pub fn render(from_name: &str, from_email: &str, draft: &Draft) -> Result<Render
     let own = builder
         .clone()
         .keep_bcc()
-        .header(UserAgent)
         .multipart(body.clone())
         .map_err(|e| Error::invalid("message", e.to_string()))?;
     let sent = builder
-        .header(UserAgent)
         .multipart(body)
         .map_err(|e| Error::invalid("message", e.to_string()))?;
     Ok(Rendered {
@@ -188,24 +188,6 @@ pub fn render(from_name: &str, from_email: &str, draft: &Draft) -> Result<Render
         own_copy: own.formatted(),
         recipients,
     })
-}
-
-/// `User-Agent: Inkorg` (no version: it tells nothing useful to a stranger).
-#[derive(Clone)]
-struct UserAgent;
-
-impl lettre::message::header::Header for UserAgent {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("User-Agent")
-    }
-
-    fn parse(_: &str) -> std::result::Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(UserAgent)
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "Inkorg".to_string())
-    }
 }
 
 #[cfg(test)]
@@ -273,6 +255,7 @@ mod tests {
         );
         let sent = MessageParser::default().parse(&r.sent).unwrap();
         assert_eq!(own.message_id(), sent.message_id());
+        assert!(String::from_utf8_lossy(&r.sent).contains("User-Agent: Inkorg\r\n"));
     }
 
     #[test]

@@ -65,9 +65,8 @@ pub(crate) async fn run(ctx: Ctx, cancel: CancellationToken) {
             () = tokio::time::sleep_until(due) => {
                 due = match pass(&ctx, &cancel).await {
                     Ok(PassEnd::Cancelled) => return,
-                    Ok(_) => Instant::now() + EVERY,
-                    // No account (yet, or any more): wait for the loop's news.
-                    Err(Error::NotLoggedIn) => Instant::now() + EVERY,
+                    // Done, or no account (yet, or any more): wait for the loop's news.
+                    Ok(_) | Err(Error::NotLoggedIn) => Instant::now() + EVERY,
                     Err(_) => Instant::now() + RETRY,
                 };
             }
