@@ -168,8 +168,13 @@ impl Db {
         Self::init(Connection::open_in_memory()?)
     }
 
-    fn init(conn: Connection) -> Result<Db> {
+    fn init(mut conn: Connection) -> Result<Db> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Every write transaction takes the write lock when it begins. A deferred one
+        // that reads first and then writes fails at once with "database is locked" when
+        // another process (the account loop beside a CLI command) committed in between:
+        // SQLite cannot wait for a snapshot that is already stale.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

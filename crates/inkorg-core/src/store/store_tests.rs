@@ -387,3 +387,43 @@ fn a_flag_change_the_server_refused_makes_the_next_sync_scan_every_flag() {
     assert_eq!(db.folder_state(inbox).unwrap().highestmodseq, None);
     assert_eq!(db.pending_count(acc).unwrap(), 0);
 }
+
+#[test]
+fn a_command_beside_a_running_sync_waits_for_the_lock_instead_of_failing() {
+    // Two processes on one database: the account loop syncing and a CLI command marking
+    // mail read. Each write reads first; a deferred transaction would fail with "database
+    // is locked" whenever the other side committed in between.
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(dir.path());
+    let mut db = Db::open(&path).unwrap();
+    let acc = db.save_account(&settings(), false).unwrap();
+    let inbox = db.folder_id(acc, "INBOX").unwrap();
+    db.set_folder_state(
+        inbox,
+        FolderState {
+            uidvalidity: Some(7),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    db.insert_messages(inbox, &[msg(1, 1, "m1", &[])]).unwrap();
+    let id = id_of(&db, inbox, 1);
+    let sync_path = path.clone();
+    let sync = std::thread::spawn(move || {
+        let mut db = Db::open(&sync_path).unwrap();
+        for u in 2..400u32 {
+            db.insert_messages(inbox, &[msg(u, u as i64, "m", &[])])
+                .unwrap();
+        }
+    });
+    for i in 0..400 {
+        let (add, remove): (&[&str], &[&str]) = if i % 2 == 0 {
+            (&["\\Seen"], &[])
+        } else {
+            (&[], &["\\Seen"])
+        };
+        db.queue_flags(acc, &[id], add, remove)
+            .unwrap_or_else(|e| panic!("write {i} beside the sync: {e}"));
+    }
+    sync.join().unwrap();
+}
