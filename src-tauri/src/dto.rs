@@ -674,6 +674,8 @@ pub struct PreferencesDto {
     pub offline_range: OfflineRangeDto,
     /// The disk budget for it in MB (0: no limit); one of `offlineBudgetsMb`.
     pub offline_budget_mb: u32,
+    /// "Ångra skicka": seconds a sent message waits and can be taken back (0, 5, 10, 20, 30).
+    pub undo_send_seconds: u32,
 }
 
 /// How far back messages are downloaded for offline reading.
@@ -748,6 +750,7 @@ impl From<Preferences> for PreferencesDto {
             },
             offline_range: p.offline_range.into(),
             offline_budget_mb: p.offline_budget_mb,
+            undo_send_seconds: p.undo_send_seconds,
         }
     }
 }
@@ -772,6 +775,7 @@ impl From<PreferencesDto> for Preferences {
             },
             offline_range: p.offline_range.into(),
             offline_budget_mb: p.offline_budget_mb,
+            undo_send_seconds: p.undo_send_seconds,
         }
     }
 }
@@ -866,6 +870,18 @@ pub enum EventDto {
         #[ts(type = "number")]
         stored_bytes: u64,
         budget_reached: bool,
+    },
+    /// The outbox changed: `waiting` messages are not out yet. Utkorg reloads.
+    #[serde(rename_all = "camelCase")]
+    Outbox {
+        waiting: u32,
+    },
+    /// A message was accepted by the SMTP server.
+    #[serde(rename_all = "camelCase")]
+    MessageSent {
+        message_id: String,
+        subject: String,
+        to: String,
     },
 }
 
@@ -1022,6 +1038,16 @@ impl From<inkorg_core::Event> for EventDto {
                 total,
                 stored_bytes,
                 budget_reached,
+            },
+            E::Outbox { waiting } => EventDto::Outbox { waiting },
+            E::MessageSent {
+                message_id,
+                subject,
+                to,
+            } => EventDto::MessageSent {
+                message_id,
+                subject: for_display(&subject),
+                to: for_display(&to),
             },
         }
     }

@@ -7,7 +7,7 @@ mod detect;
 use inkorg_core::detect::DetectConfig;
 use inkorg_core::{
     default_data_dir, AccountSettings, Credentials, Engine, Error, Event, Flushed, Health, Mark,
-    OutgoingMessage, Security, ServerSettings, SyncPhase,
+    Security, ServerSettings, SyncPhase,
 };
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -146,21 +146,66 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Send a plain-text message from the account's address.
-    Send {
-        #[arg(long, required = true)]
-        to: Vec<String>,
+    /// Send a message from the account's address, through the outbox: it is stored first,
+    /// then sent (here, or by the Inkorg running on this profile), and saved in Sent.
+    Send(SendArgs),
+    /// The messages in the outbox (Utkorg): waiting, being sent, refused or uncertain.
+    Outbox {
         #[arg(long)]
-        cc: Vec<String>,
-        #[arg(long, default_value = "")]
-        subject: String,
-        /// The text; read from stdin when not given.
+        json: bool,
+        /// Send what is due now (when no Inkorg runs on this profile).
         #[arg(long)]
-        body: Option<String>,
+        flush: bool,
+        /// Send this refused or uncertain message again.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["arrived", "remove"])]
+        send_again: Option<i64>,
+        /// This uncertain message did arrive: only save its copy in Sent.
+        #[arg(long, value_name = "ID", conflicts_with = "remove")]
+        arrived: Option<i64>,
+        /// Take this message out of the outbox (before it is sent; undo).
+        #[arg(long, value_name = "ID")]
+        remove: Option<i64>,
     },
     /// Remove the account: its password from the keyring and its local data. The mailbox at
     /// the provider is not touched.
     Logout,
+}
+
+#[derive(Args)]
+struct SendArgs {
+    #[arg(long)]
+    to: Vec<String>,
+    #[arg(long)]
+    cc: Vec<String>,
+    #[arg(long)]
+    bcc: Vec<String>,
+    /// The subject (a reply's or forward's is made from the original's when not given).
+    #[arg(long)]
+    subject: Option<String>,
+    /// The text; read from stdin when neither this nor --body-file is given.
+    #[arg(long, conflicts_with = "body_file")]
+    body: Option<String>,
+    /// The text, from a file (UTF-8).
+    #[arg(long, value_name = "FILE")]
+    body_file: Option<PathBuf>,
+    /// A file to attach (again for more).
+    #[arg(long, value_name = "FILE")]
+    attach: Vec<PathBuf>,
+    /// Reply to the message with this id (quoted, threaded, sent to its sender).
+    #[arg(long, value_name = "ID", conflicts_with = "forward")]
+    reply_to: Option<i64>,
+    /// With --reply-to: reply to everyone the message went to (not to yourself).
+    #[arg(long, requires = "reply_to")]
+    all: bool,
+    /// Forward the message with this id (its headers, text and attachments).
+    #[arg(long, value_name = "ID")]
+    forward: Option<i64>,
+    /// Send later: at this time (seconds since the epoch), not before.
+    #[arg(long, value_name = "UNIX_TIME")]
+    at: Option<i64>,
+    /// The language of a quote line ("Den … skrev …:"): sv or en.
+    #[arg(long, default_value = "en")]
+    lang: String,
 }
 
 #[derive(Args)]
@@ -384,26 +429,29 @@ async fn run(cli: Cli) -> Result<(), Error> {
             };
             acted(&engine, &format!("{folder}: {what}")).await
         }
-        Command::Send {
-            to,
-            cc,
-            subject,
-            body,
+        Command::Send(args) => send(&engine, args).await,
+        Command::Outbox {
+            json,
+            flush,
+            send_again,
+            arrived,
+            remove,
         } => {
-            let body = match body {
-                Some(b) => b,
-                None => read_stdin_all()?,
-            };
-            let id = engine
-                .send(&OutgoingMessage {
-                    to,
-                    cc,
-                    subject,
-                    body,
-                })
-                .await?;
-            println!("sent {id}");
-            Ok(())
+            if let Some(id) = send_again {
+                engine.send_again(id).await?;
+                println!("message {id}: queued to be sent again");
+                flush_outbox(&engine, None).await?;
+            } else if let Some(id) = arrived {
+                engine.confirm_arrived(id).await?;
+                println!("message {id}: marked as arrived; its copy goes to Sent");
+                flush_outbox(&engine, None).await?;
+            } else if let Some(id) = remove {
+                engine.undo_send(id).await?;
+                println!("message {id}: taken out of the outbox, not sent");
+            } else if flush {
+                flush_outbox(&engine, None).await?;
+            }
+            outbox(&engine, json).await
         }
         Command::Logout => {
             engine.logout().await?;
@@ -586,6 +634,217 @@ async fn sync(engine: &Engine) -> Result<(), Error> {
 }
 
 /// After a local action: it is done here; now it goes to the server (or to the loop that runs).
+/// A file's type from its name, for an attachment (what a mail program needs to show it).
+fn mime_type_of(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("pdf") => "application/pdf",
+        Some("txt") => "text/plain",
+        Some("html" | "htm") => "text/html",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("zip") => "application/zip",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("odt") => "application/vnd.oasis.opendocument.text",
+        Some("ics") => "text/calendar",
+        Some("eml") => "message/rfc822",
+        _ => "application/octet-stream",
+    }
+}
+
+async fn send(engine: &Engine, a: SendArgs) -> Result<(), Error> {
+    use inkorg_core::{ComposeKind, DraftAttachment, DraftInput, Language};
+    let text = match (&a.body, &a.body_file) {
+        (Some(b), _) => b.clone(),
+        (None, Some(f)) => std::fs::read_to_string(f).map_err(|e| Error::InvalidInput {
+            field: "body-file".into(),
+            message: format!("{}: {e}", f.display()),
+        })?,
+        (None, None) => read_stdin_all()?,
+    };
+    let lang = if a.lang == "sv" {
+        Language::Sv
+    } else {
+        Language::En
+    };
+    let (kind, source) = match (a.reply_to, a.forward) {
+        (Some(id), _) if a.all => (ComposeKind::ReplyAll, Some(id)),
+        (Some(id), _) => (ComposeKind::Reply, Some(id)),
+        (None, Some(id)) => (ComposeKind::Forward, Some(id)),
+        (None, None) => (ComposeKind::New, None),
+    };
+    let start = engine.start_draft(kind, source, lang).await?;
+    let draft_id = start.id;
+    let result = async {
+        let body = inkorg_core::text_to_html(&text);
+        // The text goes where the composer's cursor starts: above the signature and the
+        // quote the draft begins with.
+        let html = format!("{body}{}", start.html.trim_start_matches("<div><br></div>"));
+        let to = if a.to.is_empty() {
+            start.to.clone()
+        } else {
+            a.to.clone()
+        };
+        if to.is_empty() && a.cc.is_empty() && a.bcc.is_empty() {
+            return Err(Error::InvalidInput {
+                field: "to".into(),
+                message: "the message has no recipient (--to)".into(),
+            });
+        }
+        let cc = if a.cc.is_empty() {
+            start.cc.clone()
+        } else {
+            a.cc.clone()
+        };
+        engine
+            .save_draft(
+                draft_id,
+                DraftInput {
+                    to,
+                    cc,
+                    bcc: a.bcc.clone(),
+                    subject: a.subject.clone().unwrap_or(start.subject.clone()),
+                    html,
+                },
+            )
+            .await?;
+        for path in &a.attach {
+            let bytes = std::fs::read(path).map_err(|e| Error::InvalidInput {
+                field: "attach".into(),
+                message: format!("{}: {e}", path.display()),
+            })?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "attachment".into());
+            let mime_type = mime_type_of(&name).to_string();
+            engine
+                .add_draft_attachment(
+                    draft_id,
+                    DraftAttachment {
+                        name,
+                        mime_type,
+                        bytes,
+                    },
+                )
+                .await?;
+        }
+        engine.send_draft(draft_id, a.at, false).await
+    }
+    .await;
+    let queued = match result {
+        Ok(q) => q,
+        Err(e) => {
+            // Nothing was queued: the draft made for this command goes too.
+            let _ = engine.discard_draft(draft_id).await;
+            return Err(e);
+        }
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    if queued.send_at > now {
+        println!(
+            "queued {} (outbox {}) to be sent at {}",
+            queued.message_id, queued.id, queued.send_at
+        );
+        return Ok(());
+    }
+    flush_outbox(engine, Some(queued.id)).await?;
+    match engine.outbox_entry(queued.id).await? {
+        None => {
+            println!("sent {}", queued.message_id);
+            Ok(())
+        }
+        Some(e) => {
+            let why = e.last_error.clone().unwrap_or_default();
+            match e.state {
+                inkorg_core::OutboxState::Failed => Err(Error::Reported {
+                    kind: inkorg_core::ErrorKind::Protocol,
+                    message: format!("not sent (outbox {}): {why}", e.id),
+                }),
+                inkorg_core::OutboxState::Uncertain => {
+                    println!("uncertain (outbox {}): {why}", e.id);
+                    Ok(())
+                }
+                _ => {
+                    let when = e
+                        .next_try_at
+                        .map(|t| format!("; next try at {t}"))
+                        .unwrap_or_default();
+                    println!(
+                        "queued {} (outbox {}): not sent yet ({why}){when}",
+                        queued.message_id, e.id
+                    );
+                    Ok(())
+                }
+            }
+        }
+    }
+}
+
+/// Sends what is due, here unless an Inkorg runs on this profile. With `wait_for`, waits
+/// until that message left the outbox or stopped there (another process may send it).
+async fn flush_outbox(engine: &Engine, wait_for: Option<i64>) -> Result<(), Error> {
+    match engine.flush_outbox().await {
+        Ok(true) => {}
+        Ok(false) => {
+            println!("the Inkorg running on this profile sends it");
+            if let Some(id) = wait_for {
+                for _ in 0..120 {
+                    match engine.outbox_entry(id).await? {
+                        None => return Ok(()),
+                        Some(e)
+                            if e.attempts > 0 && e.state != inkorg_core::OutboxState::Sending =>
+                        {
+                            return Ok(())
+                        }
+                        Some(_) => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+                    }
+                }
+            }
+        }
+        // The message is kept: it goes out with the next watch or app start.
+        Err(e) => println!("not sent yet: {}", one_line(&e)),
+    }
+    Ok(())
+}
+
+async fn outbox(engine: &Engine, json: bool) -> Result<(), Error> {
+    let list = engine.outbox().await?;
+    if json {
+        let text =
+            serde_json::to_string_pretty(&list).map_err(|e| Error::storage(e.to_string()))?;
+        println!("{text}");
+        return Ok(());
+    }
+    if list.is_empty() {
+        println!("the outbox is empty");
+    }
+    use inkorg_core::for_display;
+    for e in &list {
+        let state = serde_json::to_value(e.state)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        println!(
+            "{:>5}  {:<9}  {}  to {}{}",
+            e.id,
+            state,
+            for_display(&e.subject),
+            for_display(&e.to),
+            e.last_error
+                .as_deref()
+                .map(|w| format!("  ({})", for_display(w)))
+                .unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
 async fn acted(engine: &Engine, done: &str) -> Result<(), Error> {
     println!("{done}");
     match engine.flush_queue().await {
@@ -713,6 +972,16 @@ fn describe_event(e: &Event) -> String {
             folder, new, total, ..
         } => format!("synced   {folder}: {new} new, {total} in total"),
         Event::Queue { pending } => format!("queue    {pending} action(s) waiting"),
+        Event::Outbox { waiting } => format!("outbox   {waiting} message(s) not sent yet"),
+        Event::MessageSent {
+            message_id,
+            subject,
+            to,
+        } => format!(
+            "sent     {} to {} {message_id}",
+            for_display(subject),
+            for_display(to)
+        ),
         Event::Offline {
             done,
             total,

@@ -116,7 +116,7 @@ impl Backoff {
 }
 
 /// The exclusive lock that makes this process the profile's one loop.
-struct ProfileLock {
+pub(crate) struct ProfileLock {
     _file: std::fs::File,
 }
 
@@ -162,6 +162,10 @@ pub(crate) async fn run(ctx: Ctx, cancel: CancellationToken) -> Result<()> {
     let offline = cancel.child_token();
     let _stop_offline = offline.clone().drop_guard();
     tokio::spawn(crate::prefetch::run(ctx.clone(), offline));
+    // So does the outbox (its own IMAP connection for the copy in Sent and the drafts).
+    let outbox = cancel.child_token();
+    let _stop_outbox = outbox.clone().drop_guard();
+    tokio::spawn(crate::outbox::run(ctx.clone(), outbox));
     let mut backoff = Backoff::new();
     loop {
         if cancel.is_cancelled() {
@@ -204,6 +208,15 @@ pub(crate) async fn run(ctx: Ctx, cancel: CancellationToken) -> Result<()> {
             () = ctx.retry.notified() => backoff.reset(),
         }
     }
+}
+
+/// The profile's loop lock, if no other process holds it (for one pass of work without a
+/// loop: the CLI's actions and sends).
+pub(crate) async fn try_lock(ctx: &Ctx) -> Result<Option<ProfileLock>> {
+    let dir = ctx.data_dir.clone();
+    tokio::task::spawn_blocking(move || ProfileLock::try_acquire(&dir))
+        .await
+        .map_err(|e| Error::storage_because("taking the profile lock", e))?
 }
 
 /// What [`flush`] did.

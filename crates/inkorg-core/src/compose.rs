@@ -47,13 +47,42 @@ pub struct Draft {
 pub struct Rendered {
     /// `<…@sender's domain>`, as in the headers.
     pub message_id: String,
-    /// What goes to the SMTP server: no Bcc header.
-    pub sent: Vec<u8>,
-    /// The person's own copy (Sent): the same message with its Bcc header.
-    #[allow(dead_code)] // the outbox's APPEND to Sent, next in the composer issue
+    /// The person's own copy (what goes to Sent), with its Bcc header. The bytes for the
+    /// SMTP server are this without Bcc ([`without_bcc`]): the outbox stores one copy.
     pub own_copy: Vec<u8>,
     /// Every recipient of the envelope (To, Cc and Bcc).
     pub recipients: Vec<String>,
+}
+
+#[cfg(test)]
+impl Rendered {
+    /// What goes to the SMTP server: no Bcc header.
+    pub fn sent(&self) -> Vec<u8> {
+        without_bcc(&self.own_copy)
+    }
+}
+
+/// `message` without its Bcc header (and the header's folded lines). The body is not
+/// touched: only the header block, up to the first empty line, is looked at.
+pub fn without_bcc(message: &[u8]) -> Vec<u8> {
+    let end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(message.len(), |p| p + 2);
+    let (head, body) = message.split_at(end);
+    let mut out = Vec::with_capacity(message.len());
+    let mut dropping = false;
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        let folded = matches!(line.first(), Some(b' ' | b'\t'));
+        if !folded {
+            dropping = line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"bcc:");
+        }
+        if !dropping {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(body);
+    out
 }
 
 /// A Message-ID that is unique without a random number generator: a hash of the time, the
@@ -105,9 +134,41 @@ fn mailbox(field: &str, address: &str) -> Result<Mailbox> {
 
 /// Renders `draft` from `from_name <from_email>`.
 pub fn render(from_name: &str, from_email: &str, draft: &Draft) -> Result<Rendered> {
-    if draft.to.is_empty() && draft.cc.is_empty() && draft.bcc.is_empty() {
+    let no_one = [&draft.to, &draft.cc, &draft.bcc]
+        .iter()
+        .all(|l| l.iter().all(|a| a.trim().is_empty()));
+    if no_one {
         return Err(Error::invalid("to", "the message has no recipient"));
     }
+    let message_id = new_message_id(from_email, &format!("{}\n{}", draft.subject, draft.html))?;
+    build(from_name, from_email, draft, message_id)
+}
+
+/// A version of a draft for the Drafts folder: as it would be sent (Bcc kept), under the
+/// draft's own Message-ID, so every version of it is found by that. Recipients may be
+/// missing, and an address that is not one yet is left out rather than refused.
+pub fn render_draft(
+    from_name: &str,
+    from_email: &str,
+    draft: &Draft,
+    message_id: &str,
+) -> Result<Vec<u8>> {
+    let valid = |l: &[String]| -> Vec<String> {
+        l.iter()
+            .filter(|a| a.trim().parse::<Mailbox>().is_ok())
+            .cloned()
+            .collect()
+    };
+    let draft = Draft {
+        to: valid(&draft.to),
+        cc: valid(&draft.cc),
+        bcc: valid(&draft.bcc),
+        ..draft.clone()
+    };
+    Ok(build(from_name, from_email, &draft, message_id.to_string())?.own_copy)
+}
+
+fn build(from_name: &str, from_email: &str, draft: &Draft, message_id: String) -> Result<Rendered> {
     let from = if from_name.trim().is_empty() {
         mailbox("from", from_email)?
     } else {
@@ -116,7 +177,6 @@ pub fn render(from_name: &str, from_email: &str, draft: &Draft) -> Result<Render
             mailbox("from", from_email)?.email,
         )
     };
-    let message_id = new_message_id(from_email, &format!("{}\n{}", draft.subject, draft.html))?;
     let mut builder = Message::builder()
         .from(from)
         .subject(draft.subject.clone())
@@ -174,17 +234,11 @@ pub fn render(from_name: &str, from_email: &str, draft: &Draft) -> Result<Render
         mixed
     };
     let own = builder
-        .clone()
         .keep_bcc()
-        .multipart(body.clone())
-        .map_err(|e| Error::invalid("message", e.to_string()))?;
-    let sent = builder
         .multipart(body)
         .map_err(|e| Error::invalid("message", e.to_string()))?;
     Ok(Rendered {
         message_id,
-        // Both renderings share every header but Bcc; the Date is the same second.
-        sent: sent.formatted(),
         own_copy: own.formatted(),
         recipients,
     })
@@ -216,7 +270,8 @@ mod tests {
     #[test]
     fn a_swedish_message_reads_back_intact_with_its_attachment_and_thread() {
         let r = render("Åsa Öberg", "asa@företag.se", &swedish()).unwrap();
-        let m = MessageParser::default().parse(&r.sent).unwrap();
+        let sent_bytes = r.sent();
+        let m = MessageParser::default().parse(&sent_bytes).unwrap();
         assert_eq!(m.subject(), Some("Årsmöte på Gärdet – kallelse"));
         let from = m.from().unwrap().first().unwrap();
         assert_eq!(from.name(), Some("Åsa Öberg"));
@@ -245,7 +300,8 @@ mod tests {
     #[test]
     fn bcc_never_reaches_the_sent_headers_but_stays_in_my_own_copy() {
         let r = render("Åsa", "asa@example.se", &swedish()).unwrap();
-        let sent = String::from_utf8_lossy(&r.sent);
+        let sent_bytes = r.sent();
+        let sent = String::from_utf8_lossy(&sent_bytes);
         assert!(!sent.to_ascii_lowercase().contains("bcc:"), "{sent}");
         assert!(!sent.contains("hemlig@example.se"));
         let own = MessageParser::default().parse(&r.own_copy).unwrap();
@@ -253,16 +309,33 @@ mod tests {
             own.bcc().unwrap().first().unwrap().address(),
             Some("hemlig@example.se")
         );
-        let sent = MessageParser::default().parse(&r.sent).unwrap();
+        let sent_bytes = r.sent();
+        let sent = MessageParser::default().parse(&sent_bytes).unwrap();
         assert_eq!(own.message_id(), sent.message_id());
-        assert!(String::from_utf8_lossy(&r.sent).contains("User-Agent: Inkorg\r\n"));
+        assert!(String::from_utf8_lossy(&r.sent()).contains("User-Agent: Inkorg\r\n"));
+        assert_eq!(
+            r.own_copy.len() - r.sent().len(),
+            "Bcc: hemlig@example.se\r\n".len(),
+            "the same bytes but the one header"
+        );
+    }
+
+    #[test]
+    fn a_long_folded_bcc_goes_whole_and_the_body_is_left_alone() {
+        let raw = b"From: a@example.se\r\nBcc: one@example.se,\r\n two@example.se,\r\n\tthree@example.se\r\nSubject: x\r\n\r\nBcc: this line is text\r\n";
+        let out = without_bcc(raw);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "From: a@example.se\r\nSubject: x\r\n\r\nBcc: this line is text\r\n"
+        );
     }
 
     #[test]
     fn the_message_id_names_the_senders_domain_never_this_machine() {
         let r = render("", "asa@example.se", &swedish()).unwrap();
         assert!(r.message_id.ends_with("@example.se>"), "{}", r.message_id);
-        let m = MessageParser::default().parse(&r.sent).unwrap();
+        let sent_bytes = r.sent();
+        let m = MessageParser::default().parse(&sent_bytes).unwrap();
         assert_eq!(Some(r.message_id.trim_matches(['<', '>'])), m.message_id());
         let other = render("", "asa@example.se", &swedish()).unwrap();
         assert_ne!(r.message_id, other.message_id, "each message its own id");
@@ -278,7 +351,8 @@ mod tests {
             ..Draft::default()
         };
         let r = render("", "asa@example.se", &d).unwrap();
-        let text = String::from_utf8_lossy(&r.sent);
+        let sent_bytes = r.sent();
+        let text = String::from_utf8_lossy(&sent_bytes);
         assert!(text.contains("multipart/alternative"), "{text}");
         assert!(!text.contains("multipart/mixed"));
         assert!(!text.contains("In-Reply-To"));
@@ -303,7 +377,7 @@ mod tests {
         let r = render("Åsa Öberg", "asa@example.se", &swedish()).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("m.eml");
-        std::fs::write(&path, &r.sent).unwrap();
+        std::fs::write(&path, r.sent()).unwrap();
         let py = r#"
 import email, email.policy, hashlib, sys
 m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)

@@ -61,6 +61,15 @@ pub enum Event {
     Health(Health),
     /// The number of actions waiting for the server.
     Queue { pending: u32 },
+    /// The outbox changed: `waiting` messages are not out yet (queued, sending, refused,
+    /// uncertain). The Utkorg list reloads.
+    Outbox { waiting: u32 },
+    /// A message was accepted by the SMTP server (its copy in Sent follows).
+    MessageSent {
+        message_id: String,
+        subject: String,
+        to: String,
+    },
     /// The background download for offline reading: `done` of the `total` messages in range
     /// that had no stored body when the pass began; `stored_bytes` is what the account's
     /// bodies take now. `budget_reached`: the pass stopped at the disk budget.

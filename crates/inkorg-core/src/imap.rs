@@ -566,6 +566,41 @@ pub(crate) async fn uid_expunge(
     Ok(())
 }
 
+/// `APPEND folder (flags) {n}` with the message: a copy in Sent, a version of a draft.
+pub(crate) async fn append(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    folder: &str,
+    flags: &str,
+    message: &[u8],
+) -> Cmd<()> {
+    // Uploading counts like downloading: a 25 MB message on a slow line takes a while.
+    let limit = timeouts.fetch + timeouts.fetch * (message.len() / 1_000_000) as u32;
+    let work = session.append(folder, Some(flags), None, message);
+    timed(ep, limit, "APPEND", work).await
+}
+
+/// Every UID in the selected folder with this Message-ID (a draft's versions), lowest first.
+pub(crate) async fn uids_with_message_id(
+    session: &mut Session,
+    ep: &Endpoint,
+    timeouts: &Timeouts,
+    message_id: &str,
+) -> Cmd<Vec<u32>> {
+    if message_id
+        .chars()
+        .any(|c| c == '"' || c == '\\' || c.is_control())
+    {
+        return Ok(Vec::new());
+    }
+    let query = format!("HEADER Message-ID \"{message_id}\"");
+    let found = timed(ep, timeouts.fetch, "UID SEARCH", session.uid_search(query)).await?;
+    let mut uids: Vec<u32> = found.into_iter().collect();
+    uids.sort_unstable();
+    Ok(uids)
+}
+
 /// The UID of the message with this Message-ID in the selected folder, if it is there.
 pub(crate) async fn find_message_id(
     session: &mut Session,

@@ -18,6 +18,7 @@ mod folders;
 mod imap;
 mod mime;
 mod net;
+mod outbox;
 mod overrides;
 mod personal;
 mod prefetch;
@@ -32,25 +33,28 @@ mod sync;
 mod text;
 mod tls;
 
-pub use compose::{Draft, DraftAttachment};
+pub use compose::{text_to_html, Draft, DraftAttachment};
 pub use credential::{OAuth2Token, Secret};
 pub use engine::{
-    default_data_dir, Credentials, Engine, Flushed, LoginOutcome, Mark, OfflineUsage, OpenOptions,
-    OutgoingMessage, ReadMessage, Status,
+    default_data_dir, prefixed_subject, quote_header, split_addresses, ComposeKind, Credentials,
+    DraftAttachmentView, DraftInput, DraftView, Engine, Flushed, LoginOutcome, Mark, OfflineUsage,
+    OpenOptions, Queued, ReadMessage, SendOptions, Status,
 };
 pub use error::{BlockReason, Cause, Endpoint, Error, ErrorKind, Protocol, Result};
 pub use events::{ErrorInfo, Event, Health};
 pub use folders::Role;
 pub use net::{is_https_link, parse_dns_server, set_dns_server};
 pub use overrides::Overrides;
-pub use personal::{ContactCard, Language, OfflineRange, Preferences, OFFLINE_BUDGETS_MB};
+pub use personal::{
+    ContactCard, Language, OfflineRange, Preferences, OFFLINE_BUDGETS_MB, UNDO_SEND_SECONDS,
+};
 pub use reader::{
     content_security_policy, document as reader_document, print_document, read as read_raw_message,
     safe_file_name, AttachmentData, AttachmentInfo, Document as ReaderDocument, LinkReason,
     LinkWarning, MessageBody, ReadOptions, ReaderHeaders,
 };
 pub use settings::{parse_port, AccountSettings, Security, ServerSettings};
-pub use store::{ActionKind, FolderInfo, MessageSummary, PendingAction};
+pub use store::{ActionKind, FolderInfo, MessageSummary, OutboxEntry, OutboxState, PendingAction};
 pub use sync::{SyncPhase, SyncProgress, SyncReport};
 pub use text::for_display;
 pub use tokio_util::sync::CancellationToken;

@@ -43,6 +43,9 @@ impl OfflineRange {
 /// The disk budget choices for downloaded messages, in MB of 1,000,000 bytes (0: no limit).
 pub const OFFLINE_BUDGETS_MB: &[u32] = &[250, 1000, 5000, 0];
 
+/// The undo delays Email options offer, in seconds (0: sent at once).
+pub const UNDO_SEND_SECONDS: &[u32] = &[0, 5, 10, 20, 30];
+
 /// Email options, tab General. Stored now; each is honoured where its feature exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -71,6 +74,8 @@ pub struct Preferences {
     /// The most the downloaded messages may take on disk, in MB (0: no limit); the
     /// background download stops there (messages the person opens are always kept).
     pub offline_budget_mb: u32,
+    /// "Ångra skicka": a sent message waits this many seconds, and can be taken back.
+    pub undo_send_seconds: u32,
 }
 
 impl Default for Preferences {
@@ -89,6 +94,7 @@ impl Default for Preferences {
             language: Language::System,
             offline_range: OfflineRange::Days30,
             offline_budget_mb: 1000,
+            undo_send_seconds: 5,
         }
     }
 }
@@ -125,6 +131,15 @@ impl Preferences {
                     "the space for offline reading must be one of {OFFLINE_BUDGETS_MB:?} MB \
                      (0: no limit), not {}",
                     self.offline_budget_mb
+                ),
+            ));
+        }
+        if !UNDO_SEND_SECONDS.contains(&self.undo_send_seconds) {
+            return Err(Error::invalid(
+                "undo_send_seconds",
+                format!(
+                    "the undo delay must be one of {UNDO_SEND_SECONDS:?} seconds, not {}",
+                    self.undo_send_seconds
                 ),
             ));
         }

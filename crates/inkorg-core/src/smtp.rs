@@ -295,28 +295,237 @@ pub async fn check_login(
     Ok(())
 }
 
-/// Sends one message (already formatted, RFC 5322) to the envelope's recipients.
-pub async fn send(
-    server: &ServerSettings,
-    secret: &Secret,
-    trust: &Trust,
-    timeouts: &Timeouts,
-    envelope: &Envelope,
-    message: &[u8],
-) -> Result<()> {
-    let (mut conn, ep) = connect_and_auth(server, secret, trust, timeouts).await?;
-    let sending = conn.send(envelope, message);
-    let result = match tokio::time::timeout(timeouts.fetch, sending).await {
-        Err(_) => Err(cannot_connect(
-            &ep,
-            "the server did not accept the message in time",
-        )),
-        Ok(Err(e)) => Err(tls::protocol_error(
-            &ep,
-            format!("the message was refused: {e}"),
-        )),
-        Ok(Ok(_)) => Ok(()),
-    };
-    let _ = tokio::time::timeout(timeouts.command, conn.quit()).await;
-    result
+/// How a submission went wrong, in the terms the outbox needs: may the message have been
+/// delivered, and is another try worth it?
+#[derive(Debug)]
+pub(crate) enum SubmitError {
+    /// Nothing was handed over: the connection, the sign-in or an envelope command failed,
+    /// or the connection broke before the end of the message was written. Safe to try again.
+    /// `permanent`: the server answered 5xx.
+    NotSent {
+        error: Box<Error>,
+        permanent: bool,
+        server_text: Option<String>,
+    },
+    /// The whole message was written but its answer never came (cut, timeout): the server
+    /// may have accepted it.
+    Unknown { error: Box<Error> },
+    /// The server answered the message itself with a refusal.
+    Refused {
+        error: Box<Error>,
+        permanent: bool,
+        server_text: String,
+    },
+}
+
+/// The server's own words in one of lettre's response errors ("permanent error (550):
+/// 5.1.1 …" → "550 5.1.1 …").
+fn server_words(e: &lettre::transport::smtp::Error) -> Option<String> {
+    use std::error::Error as _;
+    let code = e.status()?;
+    let text = e.source().map(|s| s.to_string()).unwrap_or_default();
+    Some(format!("{code} {text}").trim().to_string())
+}
+
+fn refused(ep: &Endpoint, what: &str, e: lettre::transport::smtp::Error) -> SubmitError {
+    match server_words(&e) {
+        Some(words) => SubmitError::NotSent {
+            permanent: e.is_permanent(),
+            error: Box::new(
+                tls::protocol_error(ep, format!("{what} was refused: {words}")).because(e),
+            ),
+            server_text: Some(words),
+        },
+        None => SubmitError::NotSent {
+            error: Box::new(connect_error(ep, e)),
+            permanent: false,
+            server_text: None,
+        },
+    }
+}
+
+fn not_sent(error: Error) -> SubmitError {
+    SubmitError::NotSent {
+        error: Box::new(error),
+        permanent: false,
+        server_text: None,
+    }
+}
+
+/// One message's SMTP transaction, in the steps the outbox records: [`Submission::open`]
+/// (connect, TLS, AUTH), [`Submission::envelope`] (MAIL, RCPT, DATA), then
+/// [`Submission::content`], the only step after which the server may have the message.
+pub(crate) struct Submission {
+    conn: AsyncSmtpConnection,
+    ep: Endpoint,
+    timeouts: Timeouts,
+}
+
+impl Submission {
+    pub async fn open(
+        server: &ServerSettings,
+        secret: &Secret,
+        trust: &Trust,
+        timeouts: &Timeouts,
+    ) -> std::result::Result<Submission, SubmitError> {
+        match connect_and_auth(server, secret, trust, timeouts).await {
+            Ok((conn, ep)) => Ok(Submission {
+                conn,
+                ep,
+                timeouts: *timeouts,
+            }),
+            Err(e) => {
+                // A refused sign-in is not fixed by trying again (and providers lock
+                // accounts that keep trying); the person gets the guidance.
+                let (permanent, server_text) = match &e {
+                    Error::WrongCredentials { server_text, .. }
+                    | Error::BlockedByProvider { server_text, .. } => {
+                        (true, Some(server_text.clone()))
+                    }
+                    Error::CertificateUntrusted { .. } | Error::StarttlsNotOffered { .. } => {
+                        (true, None)
+                    }
+                    _ => (false, None),
+                };
+                Err(SubmitError::NotSent {
+                    permanent,
+                    server_text,
+                    error: Box::new(e),
+                })
+            }
+        }
+    }
+
+    pub async fn envelope(
+        &mut self,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> std::result::Result<(), SubmitError> {
+        use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+        use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParameter};
+        let mut options = Vec::new();
+        let non_ascii = envelope
+            .from()
+            .into_iter()
+            .chain(envelope.to())
+            .any(|a: &lettre::Address| !AsRef::<str>::as_ref(a).is_ascii());
+        if non_ascii {
+            if !self
+                .conn
+                .server_info()
+                .supports_feature(Extension::SmtpUtfEight)
+            {
+                return Err(SubmitError::NotSent {
+                    error: Box::new(Error::invalid(
+                        "to",
+                        "an address is not ASCII and the server does not take such addresses                          (SMTPUTF8)",
+                    )),
+                    permanent: true,
+                    server_text: None,
+                });
+            }
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if !message.is_ascii() {
+            if !self
+                .conn
+                .server_info()
+                .supports_feature(Extension::EightBitMime)
+            {
+                return Err(SubmitError::NotSent {
+                    error: Box::new(Error::invalid(
+                        "message",
+                        "the message has 8-bit text and the server does not take it (8BITMIME)",
+                    )),
+                    permanent: true,
+                    server_text: None,
+                });
+            }
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let t = self.timeouts.command;
+        let ep = self.ep.clone();
+        let step = |r: std::result::Result<
+            std::result::Result<lettre::transport::smtp::response::Response, _>,
+            tokio::time::error::Elapsed,
+        >,
+                    what: &str| match r {
+            Err(_) => Err(not_sent(cannot_connect(
+                &ep,
+                &format!("the server did not answer {what} in time"),
+            ))),
+            Ok(Err(e)) => Err(refused(&ep, what, e)),
+            Ok(Ok(_)) => Ok(()),
+        };
+        let mail = Mail::new(envelope.from().cloned(), options);
+        step(
+            tokio::time::timeout(t, self.conn.command(mail)).await,
+            "the sender",
+        )?;
+        for to in envelope.to() {
+            let rcpt = Rcpt::new(to.clone(), vec![]);
+            step(
+                tokio::time::timeout(t, self.conn.command(rcpt)).await,
+                &format!("the recipient {to}"),
+            )?;
+        }
+        step(
+            tokio::time::timeout(t, self.conn.command(Data)).await,
+            "DATA",
+        )
+    }
+
+    /// Writes the message and reads the server's answer.
+    pub async fn content(&mut self, message: &[u8]) -> std::result::Result<(), SubmitError> {
+        // Given to lettre in chunks; once it has taken the last one it writes the final dot,
+        // and from then on the server may have the message whatever happens.
+        let all_taken = std::sync::atomic::AtomicBool::new(false);
+        let mut chunks = message.chunks(64 * 1024);
+        let iter = std::iter::from_fn(|| {
+            let next = chunks.next();
+            if next.is_none() {
+                all_taken.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            next
+        });
+        // A big message on a slow line: the time to write it counts, as for a big fetch.
+        let limit = self.timeouts.fetch + self.timeouts.fetch * (message.len() / 1_000_000) as u32;
+        let result = tokio::time::timeout(limit, self.conn.message_iter(iter)).await;
+        let taken = all_taken.load(std::sync::atomic::Ordering::SeqCst);
+        match result {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.status().is_some() => Err(SubmitError::Refused {
+                permanent: e.is_permanent(),
+                server_text: server_words(&e).unwrap_or_default(),
+                error: Box::new(
+                    tls::protocol_error(
+                        &self.ep,
+                        format!(
+                            "the message was refused: {}",
+                            server_words(&e).unwrap_or_default()
+                        ),
+                    )
+                    .because(e),
+                ),
+            }),
+            Ok(Err(e)) if !taken => Err(not_sent(connect_error(&self.ep, e))),
+            Ok(Err(e)) => Err(SubmitError::Unknown {
+                error: Box::new(connect_error(&self.ep, e)),
+            }),
+            Err(_) if !taken => Err(not_sent(cannot_connect(
+                &self.ep,
+                "the message could not be written in time",
+            ))),
+            Err(_) => Err(SubmitError::Unknown {
+                error: Box::new(cannot_connect(
+                    &self.ep,
+                    "the server did not answer the message in time",
+                )),
+            }),
+        }
+    }
+
+    pub async fn quit(mut self) {
+        let _ = tokio::time::timeout(self.timeouts.command, self.conn.quit()).await;
+    }
 }

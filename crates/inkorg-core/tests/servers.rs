@@ -8,10 +8,18 @@ mod common;
 use common::{assert_absent_under, openssl_fingerprint, servers, Servers};
 use inkorg_core::inspect::{self as secrets, Role, SecretRef};
 use inkorg_core::{
-    AccountSettings, Credentials, Engine, Error, ErrorKind, OutgoingMessage, Security,
+    AccountSettings, Credentials, Draft, Engine, Error, ErrorKind, Security, SendOptions,
 };
 use std::path::Path;
 use std::time::Duration;
+
+/// Send at once (no undo delay).
+fn now() -> SendOptions {
+    SendOptions {
+        no_undo_delay: true,
+        ..Default::default()
+    }
+}
 
 async fn engine(dir: &Path) -> Engine {
     Engine::open(dir).await.expect("open engine")
@@ -350,15 +358,23 @@ async fn a_message_sent_through_postfix_arrives_and_appears_after_sync() {
         .unwrap();
     e.sync(|_| {}).await.unwrap();
     let subject = format!("Kvitto på beställning {}", std::process::id());
-    let message_id = e
-        .send(&OutgoingMessage {
-            to: vec!["dave@inkorg.test".into()],
-            cc: vec![],
-            subject: subject.clone(),
-            body: "Hej!\n\nTack för din beställning. Åtta äpplen och ölkorv.\n".into(),
-        })
+    let queued = e
+        .send(
+            Draft {
+                to: vec!["dave@inkorg.test".into()],
+                subject: subject.clone(),
+                html: inkorg_core::text_to_html(
+                    "Hej!\n\nTack för din beställning. Åtta äpplen och ölkorv.\n",
+                ),
+                ..Default::default()
+            },
+            now(),
+        )
         .await
         .unwrap();
+    assert!(e.flush_outbox().await.unwrap(), "sent in this process");
+    assert!(e.outbox().await.unwrap().is_empty(), "the outbox is empty");
+    let message_id = queued.message_id;
     assert!(
         message_id.ends_with("@inkorg.test>"),
         "the Message-ID names the sender's domain: {message_id}"
@@ -382,6 +398,11 @@ async fn a_message_sent_through_postfix_arrives_and_appears_after_sync() {
                 "{}",
                 shown.body.text
             );
+            // And the copy in Sent, once.
+            e.sync(|_| {}).await.unwrap();
+            let sent = e.list("Sent", 10, 0).await.unwrap();
+            let copies = sent.iter().filter(|m| m.subject == subject).count();
+            assert_eq!(copies, 1, "one copy in Sent: {sent:?}");
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -435,13 +456,14 @@ async fn sending_needs_the_account_first_on_the_contact_card() {
     })
     .await
     .unwrap();
-    let msg = OutgoingMessage {
+    let msg = Draft {
         to: vec!["hugo@inkorg.test".into()],
         subject: "ska inte skickas".into(),
-        body: "x".into(),
+        html: "x".into(),
         ..Default::default()
     };
-    let err = e.send(&msg).await.unwrap_err();
+    let err = e.send(msg.clone(), now()).await.unwrap_err();
+    assert!(e.outbox().await.unwrap().is_empty(), "nothing was queued");
     assert_eq!(err.kind(), ErrorKind::NotFirstOnContactCard, "{err}");
     assert!(matches!(
         &err,
@@ -456,7 +478,9 @@ async fn sending_needs_the_account_first_on_the_contact_card() {
     // The one-click fix moves it first and keeps the other address.
     let fixed = e.make_first_on_card("hugo@inkorg.test").await.unwrap();
     assert_eq!(fixed.addresses, ["hugo@inkorg.test", "hugo@work.test"]);
-    e.send(&msg).await.unwrap();
+    e.send(msg, now()).await.unwrap();
+    assert!(e.flush_outbox().await.unwrap());
+    assert!(e.outbox().await.unwrap().is_empty(), "sent");
 
     // Removing the account keeps the person's card and options; a later login leaves a filled
     // card alone.
@@ -689,14 +713,15 @@ async fn an_oauth2_token_signs_in_to_imap_and_smtp_and_only_the_keyring_keeps_it
     }
     let r = e.sync(|_| {}).await.unwrap();
     assert_eq!(r.total, 5, "synced over a session opened with the token");
-    e.send(&OutgoingMessage {
+    let draft = Draft {
         to: vec!["rut@inkorg.test".into()],
-        cc: vec![],
         subject: "Skickat med token".into(),
-        body: "Hej!\n".into(),
-    })
-    .await
-    .unwrap();
+        html: "Hej!".into(),
+        ..Default::default()
+    };
+    e.send(draft, now()).await.unwrap();
+    assert!(e.flush_outbox().await.unwrap());
+    assert!(e.outbox().await.unwrap().is_empty(), "sent with the token");
     assert_absent_under(dir.path(), &access);
     assert_absent_under(dir.path(), "1//refresh-rut");
 }

@@ -13,4 +13,8 @@ offlineRange: OfflineRangeDto,
 /**
  * The disk budget for it in MB (0: no limit); one of `offlineBudgetsMb`.
  */
-offlineBudgetMb: number, };
+offlineBudgetMb: number, 
+/**
+ * "Ångra skicka": seconds a sent message waits and can be taken back (0, 5, 10, 20, 30).
+ */
+undoSendSeconds: number, };

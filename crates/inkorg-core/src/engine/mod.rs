@@ -24,8 +24,13 @@ use crate::tls::{normalize_fingerprint, Timeouts, Trust};
 
 mod live;
 mod read;
+mod write;
 pub use live::{Flushed, Mark};
 pub use read::{OfflineUsage, OpenOptions, ReadMessage};
+pub use write::{
+    prefixed_subject, quote_header, split_addresses, ComposeKind, DraftAttachmentView, DraftInput,
+    DraftView, Queued, SendOptions,
+};
 
 /// The platform's app-data directory for Inkorg (`INKORG_DATA_DIR` overrides it).
 pub fn default_data_dir() -> PathBuf {
@@ -86,15 +91,6 @@ pub struct LoginOutcome {
     pub pinned: Vec<(String, u16, String)>,
 }
 
-/// A plain-text message to send from the account's address.
-#[derive(Debug, Clone, Default)]
-pub struct OutgoingMessage {
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    pub subject: String,
-    pub body: String,
-}
-
 /// What the engine's parts share with the account loop: cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Ctx {
@@ -116,6 +112,8 @@ pub(crate) struct Ctx {
     pub bodies: crate::bodies::Fetcher,
     /// Starts a pass of the background download now (Email options changed).
     pub offline_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the outbox: a message was queued, undone or sent again.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl Ctx {
@@ -126,6 +124,14 @@ impl Ctx {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner),
         )
+    }
+
+    /// Asks the loop to sync `folder` in its next round.
+    pub fn want_folder(&self, folder: &str) {
+        self.wanted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(folder.to_string());
     }
 
     /// Tells the front ends how many actions wait for the server.
@@ -243,6 +249,7 @@ impl Engine {
                 wanted: Arc::default(),
                 bodies: Arc::default(),
                 offline_wake: Arc::new(tokio::sync::Notify::new()),
+                outbox_wake: Arc::new(tokio::sync::Notify::new()),
             },
             runner: std::sync::Mutex::new(None),
             sync_lock: Arc::new(tokio::sync::Mutex::new(())),
@@ -773,57 +780,6 @@ impl Engine {
             .store
             .call(move |db| db.pin(&host, port, &fp))
             .await
-    }
-
-    /// Sends a plain-text message from the account's address (as multipart/alternative, see
-    /// `compose`); returns its Message-ID.
-    pub async fn send(&self, msg: &OutgoingMessage) -> Result<String> {
-        let account = self.account().await?;
-        let s = &account.settings;
-        self.contact_card().await?.check_sender(&s.email)?;
-        s.check_plaintext()?;
-        let role = if account.smtp_own_password {
-            Role::Smtp
-        } else {
-            Role::Imap
-        };
-        let secret = self.credential(s, role).await?;
-        let draft = crate::compose::Draft {
-            to: msg.to.clone(),
-            cc: msg.cc.clone(),
-            subject: msg.subject.clone(),
-            html: crate::compose::text_to_html(&msg.body),
-            ..Default::default()
-        };
-        if draft.to.is_empty() {
-            return Err(Error::invalid("to", "the message has no recipient"));
-        }
-        let rendered = crate::compose::render(&s.display_name, &s.email, &draft)?;
-        let envelope = lettre::address::Envelope::new(
-            Some(
-                s.email
-                    .parse()
-                    .map_err(|e| Error::invalid("from", format!("{e}")))?,
-            ),
-            rendered
-                .recipients
-                .iter()
-                .map(|r| r.parse())
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| Error::invalid("to", format!("{e}")))?,
-        )
-        .map_err(|e| Error::invalid("to", e.to_string()))?;
-        let trust = self.trust_for(s, &s.smtp.host, s.smtp.port).await?;
-        smtp::send(
-            &s.smtp,
-            &secret,
-            &trust,
-            &self.ctx.timeouts,
-            &envelope,
-            &rendered.sent,
-        )
-        .await?;
-        Ok(rendered.message_id)
     }
 
     /// Disconnects the account: deletes its passwords from the keyring, and its settings,

@@ -21,10 +21,14 @@ mod actions;
 mod bodies;
 mod folders;
 mod messages;
+mod outbox;
 
 pub use actions::{ActionKind, PendingAction, Relocated};
 pub use bodies::{OfflineScope, OfflineWanted};
 pub use messages::Inserted;
+pub use outbox::{
+    DraftFields, NewOutgoing, OutboxEntry, OutboxError, OutboxState, Outgoing, StoredDraft,
+};
 
 /// The migrations, in order. Entry N takes the schema from version N to N+1.
 const MIGRATIONS: &[&str] = &[
@@ -35,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_subscriptions.sql"),
     include_str!("migrations/0006_unread_index.sql"),
     include_str!("migrations/0007_bodies.sql"),
+    include_str!("migrations/0008_outbox.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
