@@ -12,6 +12,9 @@
 #   mailserver.sh save USER FILE…    put .eml files into USER's INBOX as they are (doveadm save)
 #   mailserver.sh restart-imap       restart the main Dovecot (connections drop)
 #   mailserver.sh dump USER [INST]   every message of USER: folder, UID, flags (tab-separated)
+#   mailserver.sh count USER FOLDER MESSAGE-ID   how many messages in FOLDER have that Message-ID
+#   mailserver.sh raw USER FOLDER MESSAGE-ID     the message with that Message-ID, as stored
+#   mailserver.sh smtp-stop | smtp-start   stop or start Postfix (submission refuses connections)
 #   mailserver.sh flat-folders USER NAME…   folders INBOX.NAME on the "flat" instance
 #   mailserver.sh flat-rename USER OLD NEW  rename INBOX.OLD to INBOX.NEW there
 #   mailserver.sh kick USER          close USER's IMAP sessions (as a provider does after a password change)
@@ -46,7 +49,7 @@ if [ "$(id -u)" = 0 ]; then DEFAULT_ROOT=/var/lib/inkorg-mailserver; else DEFAUL
 ROOT=${MAILSERVER_ROOT:-$DEFAULT_ROOT}
 DOMAIN=inkorg.test
 # alice and bob are for people and demos; the others give each test its own mailbox.
-USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia rut sam tove ulla vera bench e2e reader)
+USERS=(alice bob carol dave erin frank gina hugo iris jon kim lea mia nina olof pia rut sam tove ulla vera will xena yara zoe bench e2e reader)
 # Test-only password, the same for every test user. Tests check that it never lands on disk.
 PASSWORD=${MAILSERVER_PASSWORD:-Sommar-Regn-2718}
 MAILUSER=inkorgmail
@@ -621,6 +624,36 @@ dump() {
     tail -n +2 | sort
 }
 
+count_id() {
+  local user
+  user=$(user_of "${1:?usage: count USER FOLDER MESSAGE-ID}")
+  doveadm_main search -u "$user" mailbox "${2:?FOLDER}" header Message-ID "${3:?MESSAGE-ID}" |
+    grep -c . || true
+}
+
+raw_by_id() {
+  local user
+  user=$(user_of "${1:?usage: raw USER FOLDER MESSAGE-ID}")
+  doveadm_main fetch -u "$user" text mailbox "${2:?FOLDER}" header Message-ID "${3:?MESSAGE-ID}" |
+    sed '1{/^text:/d}'
+}
+
+smtp_stop() {
+  postfix -c "$ROOT/postfix/conf" stop >/dev/null 2>&1 || true
+  local _
+  for _ in $(seq 100); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$SUBMISSION_PORT") 2>/dev/null || return 0
+    sleep 0.1
+  done
+  log "postfix did not stop"; exit 1
+}
+
+smtp_start() {
+  postfix -c "$ROOT/postfix/conf" start >/dev/null 2>&1 || true
+  wait_port $SUBMISSION_PORT "Postfix (submission)"
+  wait_port $SMTPS_PORT "Postfix (SMTPS)"
+}
+
 oauth2_token() {
   local user token
   user=$(user_of "${1:?usage: oauth2-token USER}")
@@ -655,6 +688,10 @@ case "${1:-}" in
   save) shift; save_files "$@" ;;
   restart-imap) restart_imap ;;
   dump) shift; dump "$@" ;;
+  count) shift; count_id "$@" ;;
+  raw) shift; raw_by_id "$@" ;;
+  smtp-stop) smtp_stop ;;
+  smtp-start) smtp_start ;;
   kick) shift; kick "$@" ;;
   subscribed) shift; subscribed "$@" ;;
   oauth2-token) shift; oauth2_token "$@" ;;

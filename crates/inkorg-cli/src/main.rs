@@ -754,6 +754,10 @@ async fn send(engine: &Engine, a: SendArgs) -> Result<(), Error> {
         return Ok(());
     }
     flush_outbox(engine, Some(queued.id)).await?;
+    // The flag on the message answered or forwarded is queued like any other action.
+    if source.is_some() {
+        let _ = engine.flush_queue().await;
+    }
     match engine.outbox_entry(queued.id).await? {
         None => {
             println!("sent {}", queued.message_id);

@@ -11,8 +11,8 @@
 //!                                                        not found afterwards ──▶ uncertain
 //! ```
 //!
-//! "sending" is written before the SMTP transaction begins, and `handed_over` just before the
-//! message's content is written: the only step after which the server may have it. A row
+//! "sending" is written before the SMTP transaction begins, and `handed_over` (the time) just
+//! before the message's content is written: the only step after which the server may have it. A row
 //! found in "sending" at start was interrupted: not handed over, it is sent again (the server
 //! throws away a transaction without its final dot); handed over, the Message-ID is looked
 //! for in Sent (Gmail, Microsoft 365 and some others file sent mail there themselves) and in
@@ -50,9 +50,10 @@ const TICK: Duration = Duration::from_secs(1);
 pub(crate) const DRAFT_QUIET: i64 = 10;
 /// The task's IMAP connection closes after this long without use.
 const IMAP_IDLE: Duration = Duration::from_secs(60);
-/// After an interrupted hand-over in this process, the wait before looking for the message
-/// (delivery to the person's own INBOX takes a moment).
-const LOOK_AFTER: Duration = Duration::from_secs(5);
+/// After a hand-over whose answer never came (less than a minute ago), how long the message
+/// is looked for before it counts as uncertain (delivery to the person's own INBOX, or the
+/// provider's copy in Sent, takes a moment).
+const LOOK_FOR: Duration = Duration::from_secs(10);
 
 fn now() -> i64 {
     crate::store::now()
@@ -254,7 +255,7 @@ impl Outbox<'_> {
             .store
             .read(move |db| db.outgoing_handed_over(id))
             .await?;
-        if !handed_over {
+        if handed_over.is_none() {
             // The server never had all of it: send again.
             self.ctx
                 .store
@@ -273,7 +274,23 @@ impl Outbox<'_> {
         cause: Option<&Error>,
     ) -> Result<OutboxState> {
         let id = m.entry.id;
-        let found = self.find_sent(&m.entry.message_id).await?;
+        let handed_over_at = self
+            .ctx
+            .store
+            .read(move |db| db.outgoing_handed_over(id))
+            .await?
+            .unwrap_or(0);
+        // A copy delivered to the person's own INBOX, or filed in Sent by the provider,
+        // takes a moment to appear after a hand-over just now.
+        let mut found = self.find_sent(&m.entry.message_id).await?;
+        let deadline = tokio::time::Instant::now() + LOOK_FOR;
+        while found.is_none()
+            && now() - handed_over_at < 60
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            found = self.find_sent(&m.entry.message_id).await?;
+        }
         if found.is_some() {
             self.ctx.store.call(move |db| db.outgoing_sent(id)).await?;
             return Ok(OutboxState::Sent);
@@ -326,14 +343,39 @@ impl Outbox<'_> {
         Ok(None)
     }
 
-    async fn folder_with(&self, role: Role) -> Result<Option<String>> {
+    async fn folder_with(&mut self, role: Role) -> Result<Option<String>> {
         let account = self.ctx.account().await?;
         let account_id = account.id;
-        let folders = self
+        let mut folders = self
             .ctx
             .store
             .read(move |db| db.folders(account_id))
             .await?;
+        if folders.is_empty() {
+            // Sent before the first sync (the CLI right after login): the folder list first.
+            let remote = self
+                .with_imap(|s, ep, t| {
+                    Box::pin(async move {
+                        imap::list_folders(s, ep, t)
+                            .await
+                            .map_err(CommandFailure::Failed)
+                    })
+                })
+                .await;
+            let remote = match remote {
+                Ok(r) => r,
+                Err(CommandFailure::Refused(_)) => Vec::new(),
+                Err(CommandFailure::Failed(e)) => return Err(e),
+            };
+            folders = self
+                .ctx
+                .store
+                .call(move |db| {
+                    db.replace_folders(account_id, &remote)?;
+                    db.folders(account_id)
+                })
+                .await?;
+        }
         Ok(folders
             .into_iter()
             .find(|f| f.role == Some(role) && f.selectable)
@@ -381,11 +423,11 @@ impl Outbox<'_> {
             sub.quit().await;
             return self.refused(m, e).await;
         }
+        test_pause("content").await;
         self.ctx
             .store
             .call(move |db| db.outgoing_handing_over(id))
             .await?;
-        test_pause("content").await;
         let result = sub.content(&bytes).await;
         if result.is_ok() {
             test_pause("answered").await;
@@ -394,10 +436,7 @@ impl Outbox<'_> {
         sub.quit().await;
         match result {
             Ok(()) => Ok(OutboxState::Sent),
-            Err(SubmitError::Unknown { error }) => {
-                tokio::time::sleep(LOOK_AFTER).await;
-                self.resolve_handed_over(m, Some(&error)).await
-            }
+            Err(SubmitError::Unknown { error }) => self.resolve_handed_over(m, Some(&error)).await,
             Err(e) => self.refused(m, e).await,
         }
     }

@@ -238,7 +238,8 @@ impl Db {
 
     pub fn set_outbox_state(&mut self, id: i64, state: OutboxState) -> Result<()> {
         self.conn.execute(
-            "UPDATE outbox SET state = ?2, handed_over = handed_over AND ?2 != 'queued'
+            "UPDATE outbox SET state = ?2,
+                               handed_over = CASE WHEN ?2 = 'queued' THEN 0 ELSE handed_over END
              WHERE id = ?1",
             params![id, state.as_str()],
         )?;
@@ -248,22 +249,23 @@ impl Db {
     /// The content is about to be written: from now on the server may have the message.
     pub fn outgoing_handing_over(&mut self, id: i64) -> Result<()> {
         self.conn.execute(
-            "UPDATE outbox SET handed_over = 1 WHERE id = ?1",
-            params![id],
+            "UPDATE outbox SET handed_over = ?2 WHERE id = ?1",
+            params![id, now()],
         )?;
         Ok(())
     }
 
-    pub fn outgoing_handed_over(&self, id: i64) -> Result<bool> {
+    /// When the content began to be written, if it did (in the current try).
+    pub fn outgoing_handed_over(&self, id: i64) -> Result<Option<i64>> {
         Ok(self
             .conn
             .query_row(
                 "SELECT handed_over FROM outbox WHERE id = ?1",
                 params![id],
-                |r| r.get(0),
+                |r| r.get::<_, i64>(0),
             )
             .optional()?
-            .unwrap_or(false))
+            .filter(|t| *t > 0))
     }
 
     /// The server accepted the message: the draft it was written in is gone (here, and from

@@ -427,3 +427,96 @@ fn a_command_beside_a_running_sync_waits_for_the_lock_instead_of_failing() {
     }
     sync.join().unwrap();
 }
+
+fn outgoing(subject: &str, send_at: i64) -> NewOutgoing {
+    NewOutgoing {
+        message_id: format!("<{subject}@example.se>"),
+        send_at,
+        subject: subject.into(),
+        to_display: "bo@example.se".into(),
+        envelope_from: "anna@example.se".into(),
+        recipients: vec!["bo@example.se".into(), "hemlig@example.se".into()],
+        raw: b"Bcc: hemlig@example.se\r\nSubject: x\r\n\r\nHej\r\n".to_vec(),
+        save_copy: true,
+        replied: None,
+        draft_id: None,
+    }
+}
+
+#[test]
+fn a_message_left_half_sent_comes_before_new_ones_and_cannot_be_undone_any_more() {
+    let (mut db, acc, _, _) = mailbox(0);
+    let later = db
+        .queue_outgoing(acc, &outgoing("later", 2_000_000_000))
+        .unwrap();
+    let due = db.queue_outgoing(acc, &outgoing("due", 10)).unwrap();
+    let next = db.next_outgoing(acc, 100).unwrap().unwrap();
+    assert_eq!(next.entry.id, due, "the scheduled one waits for its time");
+    assert_eq!(next.recipients, ["bo@example.se", "hemlig@example.se"]);
+    db.set_outbox_state(due, OutboxState::Sending).unwrap();
+    db.outgoing_handing_over(due).unwrap();
+    assert!(db.outgoing_handed_over(due).unwrap().is_some());
+    let err = db.unqueue_outgoing(acc, due).unwrap_err();
+    assert_eq!(err.kind(), crate::ErrorKind::InvalidInput, "{err}");
+    // A new due message does not overtake the one left in the middle.
+    let third = db.queue_outgoing(acc, &outgoing("third", 5)).unwrap();
+    assert_eq!(db.next_outgoing(acc, 100).unwrap().unwrap().entry.id, due);
+    // A temporary failure: queued again, not handed over, waits for its next try.
+    let e = OutboxError {
+        kind: "cannot_connect".into(),
+        text: "refused".into(),
+        server_text: None,
+    };
+    db.outgoing_retry(due, 500, &e).unwrap();
+    assert!(db.outgoing_handed_over(due).unwrap().is_none());
+    assert_eq!(db.next_outgoing(acc, 100).unwrap().unwrap().entry.id, third);
+    let entry = db.outbox_entry(due).unwrap().unwrap();
+    assert_eq!((entry.attempts, entry.next_try_at), (1, Some(500)));
+    assert_eq!(entry.last_error.as_deref(), Some("refused"));
+    // Undo before it went: gone. The scheduled one is still there.
+    db.unqueue_outgoing(acc, third).unwrap();
+    db.outgoing_sent(due).unwrap();
+    db.outgoing_done(due).unwrap();
+    let left: Vec<i64> = db.outbox(acc).unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(left, [later]);
+    assert_eq!(db.outbox_waiting(acc).unwrap(), 1);
+}
+
+#[test]
+fn a_draft_keeps_its_attachments_and_is_gone_once_sent() {
+    let (mut db, acc, _, _) = mailbox(0);
+    let fields = DraftFields {
+        subject: "Utkast".into(),
+        ..Default::default()
+    };
+    let d = db.create_draft(acc, "<d1@example.se>", &fields).unwrap();
+    db.add_draft_attachment(d, "Bilaga å.pdf", "application/pdf", b"%PDF")
+        .unwrap();
+    let changed = DraftFields {
+        html: "<p>Hej</p>".into(),
+        ..fields.clone()
+    };
+    assert!(db.update_draft(d, &changed).unwrap());
+    let stored = db.draft(d).unwrap().unwrap();
+    assert_eq!(stored.fields.html, "<p>Hej</p>");
+    assert_eq!(stored.attachments[0].1, "Bilaga å.pdf");
+    assert!(stored.revision > stored.uploaded, "Drafts is behind");
+    assert_eq!(db.drafts_to_upload(acc).unwrap(), [d]);
+    db.draft_uploaded(d, stored.revision).unwrap();
+    assert!(db.drafts_to_upload(acc).unwrap().is_empty());
+    // Queued for sending: not among the drafts being written; sent: gone, and its copy in
+    // Drafts is next to go.
+    let mut m = outgoing("from draft", 0);
+    m.draft_id = Some(d);
+    let o = db.queue_outgoing(acc, &m).unwrap();
+    assert!(db.open_drafts(acc).unwrap().is_empty());
+    db.outgoing_sent(o).unwrap();
+    assert!(db.draft(d).unwrap().unwrap().gone);
+    assert!(
+        !db.update_draft(d, &fields).unwrap(),
+        "a sent draft takes no more edits"
+    );
+    assert_eq!(db.drafts_to_upload(acc).unwrap(), [d]);
+    db.forget_draft(d).unwrap();
+    assert!(db.draft(d).unwrap().is_none());
+}

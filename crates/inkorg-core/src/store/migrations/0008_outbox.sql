@@ -29,7 +29,8 @@ CREATE TABLE outbox (
     replied_flag  TEXT,
     -- The draft this was written in: deleted, here and in Drafts, once the message is sent.
     draft_id      INTEGER,
-    -- Set just before the content is written: from then on the server may have it.
+    -- When the content began to be written (0: not in this try): from then on the server may
+    -- have the message.
     handed_over   INTEGER NOT NULL DEFAULT 0,
     attempts      INTEGER NOT NULL DEFAULT 0,
     next_try_at   INTEGER,
