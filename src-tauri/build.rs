@@ -39,6 +39,20 @@ fn main() {
             "open_message_link",
             "open_message_window",
             "print_message",
+            "open_composer",
+            "get_draft",
+            "list_drafts",
+            "save_draft",
+            "pick_draft_attachments",
+            "drop_draft_attachment",
+            "remove_draft_attachment",
+            "discard_draft",
+            "send_draft",
+            "undo_send",
+            "list_outbox",
+            "send_again",
+            "confirm_arrived",
+            "suggest_addresses",
         ]));
     if let Err(e) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {e:#}");

@@ -3,6 +3,7 @@
 //! dispatch is tested with `tauri::test::mock_builder()`.
 
 pub mod commands;
+pub mod composer;
 pub mod dto;
 pub mod notify;
 pub mod reader;
@@ -209,6 +210,20 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             reader::open_message_link,
             reader::open_message_window,
             reader::print_message,
+            composer::open_composer,
+            composer::get_draft,
+            composer::list_drafts,
+            composer::save_draft,
+            composer::pick_draft_attachments,
+            composer::drop_draft_attachment,
+            composer::remove_draft_attachment,
+            composer::discard_draft,
+            composer::send_draft,
+            composer::undo_send,
+            composer::list_outbox,
+            composer::send_again,
+            composer::confirm_arrived,
+            composer::suggest_addresses,
         ])
 }
 

@@ -39,7 +39,7 @@ const messages: MessageDto[] = [0, 1, 2].map((i) => ({
 const defaults: PreferencesDto = {
   signature: '', signatureInNew: false, signatureInReplies: false, fontFamily: 'sans-serif', fontSize: 11,
   fontColor: '#000000', saveSentCopy: true, showInlineImages: false, markReadInPreview: false, notifyNewMail: true, language: 'system',
-  offlineRange: 'days30', offlineBudgetMb: 1000,
+  offlineRange: 'days30', offlineBudgetMb: 1000, undoSendSeconds: 5,
 };
 
 const gmail = (verified: boolean, problem?: DetectionDto['incoming']['problem']): DetectionDto => ({
@@ -84,6 +84,7 @@ function ipc(opts: { system?: string; prefs?: PreferencesDto; account?: AccountD
       case 'list_messages': return (args as { offset: number }).offset === 0 ? messages : [];
       case 'sync_now': return null;
       case 'list_queue': return [];
+      case 'list_outbox': return [];
       case 'open_link': return null;
       case 'offline_usage': return { messages: 812, bytes: 92_600_000, budgetsMb: [250, 1000, 5000, 0] };
     }

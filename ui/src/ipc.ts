@@ -21,12 +21,24 @@ import type { AttachmentDto } from './bindings/AttachmentDto';
 import type { LinkWarningDto } from './bindings/LinkWarningDto';
 import type { OfflineUsageDto } from './bindings/OfflineUsageDto';
 import type { OfflineRangeDto } from './bindings/OfflineRangeDto';
+import type { ComposeKindDto } from './bindings/ComposeKindDto';
+import type { DraftDto } from './bindings/DraftDto';
+import type { DraftInputDto } from './bindings/DraftInputDto';
+import type { MailtoDto } from './bindings/MailtoDto';
+import type { QueuedDto } from './bindings/QueuedDto';
+import type { OutboxEntryDto } from './bindings/OutboxEntryDto';
 
 export type {
   AccountDto, CommandError, ContactCardDto, DetectStageDto, DetectionDto, FolderDto, LoginRequest,
   MessageDto, PreferencesDto, ServerDto, EventDto, HealthDto, MarkDto, QueuedActionDto,
   ReaderDto, AttachmentDto, LinkWarningDto, OfflineUsageDto, OfflineRangeDto,
+  ComposeKindDto, DraftDto, DraftInputDto, MailtoDto, QueuedDto, OutboxEntryDto,
 };
+
+/** A message handed to the outbox from a composer ("Skickas om 5 s — Ångra"). */
+export function onQueued(handler: (q: QueuedDto) => void): Promise<UnlistenFn> {
+  return listen<QueuedDto>('inkorg://queued', (e) => handler(e.payload));
+}
 
 /** What the list knows of a message (a window of its own learns it from the reader). */
 export type ShownMessage = Pick<MessageDto, 'id' | 'subject' | 'fromName' | 'fromAddr' | 'to' | 'cc' | 'date'>;
@@ -145,4 +157,29 @@ export const api = {
   /** "Skriv ut": the message with its headers (the date as shown) and the print dialog. */
   printMessage: (id: number, remote: boolean, language: 'sv' | 'en', date: string, part: number[] = []) =>
     call<null>('print_message', { id, remote, language, date, part }),
+  /** The composer in a window of its own: new (or from a mailto: link), a reply, a reply to
+   * all, a forward of `source`, or the stored `draft`. Returns the draft's id. */
+  openComposer: (kind: ComposeKindDto, lang: 'sv' | 'en', source: number | null = null, draft: number | null = null, mailto: MailtoDto | null = null) =>
+    call<number>('open_composer', { kind, source, draft, mailto, lang }),
+  getDraft: (id: number) => call<DraftDto>('get_draft', { id }),
+  listDrafts: () => call<DraftDto[]>('list_drafts'),
+  saveDraft: (id: number, input: DraftInputDto) => call<null>('save_draft', { id, input }),
+  /** "Bifoga fil": the system's file dialog. */
+  pickDraftAttachments: (id: number) => call<DraftDto>('pick_draft_attachments', { id }),
+  /** A dropped file, as raw bytes. */
+  dropDraftAttachment: (id: number, name: string, bytes: Uint8Array) =>
+    invoke<DraftDto>('drop_draft_attachment', bytes, {
+      headers: { 'x-draft': String(id), 'x-name': encodeURIComponent(name) },
+    }).catch((e) => Promise.reject(asCommandError(e))),
+  removeDraftAttachment: (id: number, attachment: number) =>
+    call<DraftDto>('remove_draft_attachment', { id, attachment }),
+  discardDraft: (id: number) => call<null>('discard_draft', { id }),
+  /** "Skicka" (after the undo delay) or "Skicka senare" at `sendAt` (seconds). */
+  sendDraft: (id: number, sendAt: number | null) => call<QueuedDto>('send_draft', { id, sendAt }),
+  /** "Ångra": back into its composer; the draft's id. */
+  undoSend: (id: number) => call<number | null>('undo_send', { id }),
+  listOutbox: () => call<OutboxEntryDto[]>('list_outbox'),
+  sendAgain: (id: number) => call<null>('send_again', { id }),
+  confirmArrived: (id: number) => call<null>('confirm_arrived', { id }),
+  suggestAddresses: (prefix: string) => call<string[]>('suggest_addresses', { prefix }),
 };

@@ -1,6 +1,7 @@
 import { mount } from 'svelte';
 import App from './App.svelte';
 import MessageWindow from './lib/MessageWindow.svelte';
+import Composer from './lib/Composer.svelte';
 import './app.css';
 
 const target = document.getElementById('app');
@@ -10,6 +11,10 @@ if (!target) throw new Error('no #app element');
 const query = new URLSearchParams(window.location.search);
 const message = Number(query.get('message'));
 const part = (query.get('part') ?? '').split('.').filter(Boolean).map(Number).filter((n) => Number.isInteger(n) && n >= 0);
-export default Number.isInteger(message) && message > 0
-  ? mount(MessageWindow, { target, props: { id: message, part } })
-  : mount(App, { target });
+// index.html?composer=ID is the composer of draft ID.
+const composer = Number(query.get('composer'));
+export default Number.isInteger(composer) && composer > 0
+  ? mount(Composer, { target, props: { id: composer } })
+  : Number.isInteger(message) && message > 0
+    ? mount(MessageWindow, { target, props: { id: message, part } })
+    : mount(App, { target });

@@ -643,6 +643,79 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Addresses for completion that start with `prefix` (in the name or the address): the
+    /// contact card's own first, then those the person wrote to (Sent) and those seen in
+    /// mail, ranked by how often and how recently (a message written to counts three times
+    /// one received; a month's age halves its weight).
+    pub async fn suggest_addresses(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let account = self.account().await?;
+        let account_id = account.id;
+        let folders = self.folders().await?;
+        let sent = folders
+            .iter()
+            .find(|f| f.role == Some(crate::folders::Role::Sent))
+            .map(|f| f.id);
+        let (written, seen) = self
+            .ctx
+            .store
+            .read(move |db| db.address_lines(account_id, sent, 3000))
+            .await?;
+        let now = crate::store::now();
+        let want = prefix.trim().to_lowercase();
+        let matches = |a: &str| {
+            want.is_empty()
+                || a.to_lowercase()
+                    .split([' ', '<', '"', '.', '@'])
+                    .any(|w| w.starts_with(&want))
+                || bare(a).starts_with(&want)
+        };
+        let mut score: std::collections::HashMap<String, (f64, String)> = Default::default();
+        let mut add = |line: &str, date: i64, weight: f64| {
+            let age_months = ((now - date).max(0) as f64) / (30.0 * 86_400.0);
+            let w = weight / (1.0 + age_months);
+            for a in addresses_in(line) {
+                if !matches(&a) {
+                    continue;
+                }
+                let e = score.entry(bare(&a)).or_insert((0.0, a.clone()));
+                e.0 += w;
+                // Keep the form with a name.
+                if !e.1.contains('<') && a.contains('<') {
+                    e.1 = a;
+                }
+            }
+        };
+        for (line, date) in &written {
+            add(line, *date, 3.0);
+        }
+        for (line, date) in &seen {
+            add(line, *date, 1.0);
+        }
+        let own = bare(&account.settings.email);
+        let card = self.contact_card().await?;
+        let mut ranked: Vec<(f64, String)> = score
+            .into_iter()
+            .filter(|(b, _)| *b != own)
+            .map(|(_, v)| v)
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut out: Vec<String> = card
+            .addresses
+            .iter()
+            .filter(|a| bare(a) != own && matches(a))
+            .cloned()
+            .collect();
+        for (_, a) in ranked {
+            if !out.iter().any(|o| bare(o) == bare(&a)) {
+                out.push(a);
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+}
+
 fn view(d: StoredDraft) -> DraftView {
     DraftView {
         id: d.id,

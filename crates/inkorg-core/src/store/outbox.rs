@@ -586,3 +586,41 @@ impl Db {
         Ok(())
     }
 }
+
+/// Address lines with the date of their message.
+pub type DatedLines = Vec<(String, i64)>;
+
+impl Db {
+    /// What address completion ranks: the To and Cc lines of the newest messages in
+    /// `written` (the Sent folder), and the senders of the newest other mail, each with the
+    /// message's date. At most `limit` messages of each.
+    pub fn address_lines(
+        &self,
+        account_id: i64,
+        written: Option<i64>,
+        limit: u32,
+    ) -> Result<(DatedLines, DatedLines)> {
+        let mut sent = Vec::new();
+        if let Some(folder) = written {
+            let mut stmt = self.conn.prepare(
+                "SELECT to_addrs || ', ' || cc_addrs, date FROM messages WHERE folder_id = ?1
+                 ORDER BY date DESC LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![folder, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            sent = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT CASE WHEN m.from_name = '' THEN m.from_addr
+                         ELSE '\"' || replace(m.from_name, '\"', '') || '\" <' || m.from_addr || '>' END,
+                    m.date
+             FROM messages m JOIN folders f ON f.id = m.folder_id
+             WHERE f.account_id = ?1 AND m.folder_id IS NOT ?2 AND m.from_addr != ''
+             ORDER BY m.date DESC LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![account_id, written, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+        let seen = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok((sent, seen))
+    }
+}
