@@ -325,24 +325,6 @@ pub async fn save_draft(state: State<'_, AppState>, id: i64, input: DraftInputDt
     Ok(())
 }
 
-/// A file's type by its name, for an attachment.
-pub fn mime_type_of(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("pdf") => "application/pdf",
-        Some("txt") => "text/plain",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("zip") => "application/zip",
-        Some("ics") => "text/calendar",
-        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some("odt") => "application/vnd.oasis.opendocument.text",
-        _ => "application/octet-stream",
-    }
-}
-
 /// "Bifoga fil": the system's file dialog (several files); each chosen file is attached.
 #[tauri::command]
 pub async fn pick_draft_attachments<R: Runtime>(
@@ -373,7 +355,7 @@ pub async fn pick_draft_attachments<R: Runtime>(
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "bilaga".into());
-        let mime_type = mime_type_of(&name).to_string();
+        let mime_type = inkorg_core::mime_type_for(&name).to_string();
         state
             .engine
             .add_draft_attachment(
@@ -413,7 +395,7 @@ pub async fn drop_draft_attachment(
         .map(|n| percent_decode(&n))
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "bilaga".into());
-    let mime_type = mime_type_of(&name).to_string();
+    let mime_type = inkorg_core::mime_type_for(&name).to_string();
     Ok(state
         .engine
         .add_draft_attachment(

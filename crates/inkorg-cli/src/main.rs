@@ -634,26 +634,6 @@ async fn sync(engine: &Engine) -> Result<(), Error> {
 }
 
 /// After a local action: it is done here; now it goes to the server (or to the loop that runs).
-/// A file's type from its name, for an attachment (what a mail program needs to show it).
-fn mime_type_of(name: &str) -> &'static str {
-    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    match ext.as_deref() {
-        Some("pdf") => "application/pdf",
-        Some("txt") => "text/plain",
-        Some("html" | "htm") => "text/html",
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("gif") => "image/gif",
-        Some("zip") => "application/zip",
-        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        Some("odt") => "application/vnd.oasis.opendocument.text",
-        Some("ics") => "text/calendar",
-        Some("eml") => "message/rfc822",
-        _ => "application/octet-stream",
-    }
-}
-
 async fn send(engine: &Engine, a: SendArgs) -> Result<(), Error> {
     use inkorg_core::{ComposeKind, DraftAttachment, DraftInput, Language};
     let text = match (&a.body, &a.body_file) {
@@ -719,7 +699,7 @@ async fn send(engine: &Engine, a: SendArgs) -> Result<(), Error> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "attachment".into());
-            let mime_type = mime_type_of(&name).to_string();
+            let mime_type = inkorg_core::mime_type_for(&name).to_string();
             engine
                 .add_draft_attachment(
                     draft_id,

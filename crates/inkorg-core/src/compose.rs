@@ -42,6 +42,32 @@ pub struct Draft {
     pub attachments: Vec<DraftAttachment>,
 }
 
+impl Draft {
+    /// A stored draft's fields with its attachments (name, type, bytes), as it is sent.
+    pub(crate) fn from_stored(
+        f: &crate::store::DraftFields,
+        attachments: Vec<(String, String, Vec<u8>)>,
+    ) -> Draft {
+        Draft {
+            to: f.to.clone(),
+            cc: f.cc.clone(),
+            bcc: f.bcc.clone(),
+            subject: f.subject.clone(),
+            html: f.html.clone(),
+            in_reply_to: f.in_reply_to.clone(),
+            references: f.references.clone(),
+            attachments: attachments
+                .into_iter()
+                .map(|(name, mime_type, bytes)| DraftAttachment {
+                    name,
+                    mime_type,
+                    bytes,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A draft rendered for sending.
 #[derive(Debug, Clone)]
 pub struct Rendered {
@@ -106,6 +132,27 @@ pub fn new_message_id(sender: &str, salt: &str) -> Result<String> {
     let digest = h.finalize();
     let id: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
     Ok(format!("<{id}.{}@{domain}>", now / 1_000_000_000))
+}
+
+/// A file's type by its name, for an attachment a person adds (what the recipient's mail
+/// program needs to show it); `application/octet-stream` when unknown.
+pub fn mime_type_for(name: &str) -> &'static str {
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    match ext.as_deref() {
+        Some("pdf") => "application/pdf",
+        Some("txt") => "text/plain",
+        Some("html" | "htm") => "text/html",
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("gif") => "image/gif",
+        Some("zip") => "application/zip",
+        Some("ics") => "text/calendar",
+        Some("eml") => "message/rfc822",
+        Some("docx") => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("odt") => "application/vnd.oasis.opendocument.text",
+        _ => "application/octet-stream",
+    }
 }
 
 /// Plain text as the HTML body of a draft: escaped, each line break a `<br>`.

@@ -33,7 +33,7 @@ mod sync;
 mod text;
 mod tls;
 
-pub use compose::{text_to_html, Draft, DraftAttachment};
+pub use compose::{mime_type_for, text_to_html, Draft, DraftAttachment};
 pub use credential::{OAuth2Token, Secret};
 pub use engine::{
     default_data_dir, prefixed_subject, quote_header, split_addresses, ComposeKind, Credentials,

@@ -645,23 +645,7 @@ impl Outbox<'_> {
                     .store
                     .read(move |db| db.draft_attachment_bytes(id))
                     .await?;
-                let draft = crate::compose::Draft {
-                    to: d.fields.to.clone(),
-                    cc: d.fields.cc.clone(),
-                    bcc: d.fields.bcc.clone(),
-                    subject: d.fields.subject.clone(),
-                    html: d.fields.html.clone(),
-                    in_reply_to: d.fields.in_reply_to.clone(),
-                    references: d.fields.references.clone(),
-                    attachments: attachments
-                        .into_iter()
-                        .map(|(name, mime_type, bytes)| crate::compose::DraftAttachment {
-                            name,
-                            mime_type,
-                            bytes,
-                        })
-                        .collect(),
-                };
+                let draft = crate::compose::Draft::from_stored(&d.fields, attachments);
                 match crate::compose::render_draft(&s.display_name, &s.email, &draft, &d.message_id)
                 {
                     Ok(r) => Some(r),

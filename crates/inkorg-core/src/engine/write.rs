@@ -612,23 +612,7 @@ impl Engine {
             .read(move |db| db.draft_attachment_bytes(id))
             .await?;
         let f = &d.fields;
-        let draft = Draft {
-            to: f.to.clone(),
-            cc: f.cc.clone(),
-            bcc: f.bcc.clone(),
-            subject: f.subject.clone(),
-            html: f.html.clone(),
-            in_reply_to: f.in_reply_to.clone(),
-            references: f.references.clone(),
-            attachments: attachments
-                .into_iter()
-                .map(|(name, mime_type, bytes)| DraftAttachment {
-                    name,
-                    mime_type,
-                    bytes,
-                })
-                .collect(),
-        };
+        let draft = Draft::from_stored(f, attachments);
         let replied = f.replied_row.zip(kind_of_flag(f.replied_flag.as_deref()));
         self.send(
             draft,
